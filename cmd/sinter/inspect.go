@@ -1,0 +1,197 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/sinter-ml/sinter/ir"
+	"github.com/sinter-ml/sinter/runtime"
+)
+
+// cmdInspect: sinter inspect MODEL
+func cmdInspect(args []string, stdout io.Writer) error {
+	fs := newFlagSet("inspect")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	model, err := oneModel("inspect", pos)
+	if err != nil {
+		return err
+	}
+	s, err := runtime.Open(model)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return describe(stdout, model, s.Model(), s.Inputs(), s.Outputs())
+}
+
+// describe prints the summary inspect shows: metadata, inputs to feed and
+// outputs with types, operator counts (subgraphs included), opsets,
+// initializers, fusions and memory plan.
+func describe(w io.Writer, path string, m *ir.Model, inputs, outputs []*ir.ValueInfo) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	g := m.Graph
+	fmt.Fprintf(tw, "model\t%s\n", path)
+	if m.ProducerName != "" {
+		fmt.Fprintf(tw, "producer\t%s\n", strings.TrimSpace(m.ProducerName+" "+m.ProducerVersion))
+	}
+	fmt.Fprintf(tw, "ir_version\t%d\n", m.IRVersion)
+	fmt.Fprintf(tw, "opsets\t%s\n", formatOpsets(m.Opsets))
+	if g.Name != "" {
+		fmt.Fprintf(tw, "graph\t%s\n", g.Name)
+	}
+	fmt.Fprintf(tw, "inputs\t%d\n", len(inputs))
+	for _, v := range inputs {
+		fmt.Fprintf(tw, "  %s\t%s\n", v.Name, formatType(v.Type))
+	}
+	fmt.Fprintf(tw, "outputs\t%d\n", len(outputs))
+	for _, v := range outputs {
+		fmt.Fprintf(tw, "  %s\t%s\n", v.Name, formatType(v.Type))
+	}
+	counts := map[string]int{}
+	total, nested := countOps(g, counts, 0)
+	if nested > 0 {
+		fmt.Fprintf(tw, "nodes\t%d (%d in subgraphs)\n", total, nested)
+	} else {
+		fmt.Fprintf(tw, "nodes\t%d\n", total)
+	}
+	ops := make([]string, 0, len(counts))
+	for op := range counts {
+		ops = append(ops, op)
+	}
+	sort.Strings(ops)
+	for _, op := range ops {
+		fmt.Fprintf(tw, "  %s\t%d\n", op, counts[op])
+	}
+	var bytes int64
+	for _, in := range g.Initializers {
+		bytes += tensorBytes(in)
+	}
+	fmt.Fprintf(tw, "initializers\t%d (%s)\n", len(g.Initializers), formatBytes(bytes))
+	if len(m.Functions) > 0 {
+		fmt.Fprintf(tw, "functions\t%d\n", len(m.Functions))
+	}
+	fmt.Fprintf(tw, "fusions applied\tnone\n")
+	fmt.Fprintf(tw, "memory plan\tnot available (no planner yet)\n")
+	return tw.Flush()
+}
+
+// countOps adds g's operators, and those of its subgraphs, to counts keyed
+// by op type (with the domain for non-core ops); it returns the node total
+// and how many of those sit in subgraphs.
+func countOps(g *ir.Graph, counts map[string]int, depth int) (total, nested int) {
+	if g == nil || depth > 64 {
+		return 0, 0
+	}
+	for _, n := range g.Nodes {
+		key := n.OpType
+		if n.Domain != ir.DefaultDomain {
+			key = n.Domain + "." + n.OpType
+		}
+		counts[key]++
+		total++
+		if depth > 0 {
+			nested++
+		}
+		for _, a := range n.Attrs {
+			subs := a.Graphs
+			if a.G != nil {
+				subs = append([]*ir.Graph{a.G}, subs...)
+			}
+			for _, sg := range subs {
+				t, ns := countOps(sg, counts, depth+1)
+				total += t
+				nested += ns
+			}
+		}
+	}
+	return total, nested
+}
+
+func tensorBytes(in *ir.Initializer) int64 {
+	if in.Tensor == nil {
+		return 0
+	}
+	if s := in.Tensor.Strings(); s != nil {
+		var n int64
+		for _, x := range s {
+			n += int64(len(x))
+		}
+		return n
+	}
+	return int64(len(in.Tensor.Bytes()))
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%d bytes, %.1f GiB", n, float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%d bytes, %.1f MiB", n, float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d bytes, %.1f KiB", n, float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func formatOpsets(opsets map[string]int64) string {
+	if len(opsets) == 0 {
+		return "none"
+	}
+	domains := make([]string, 0, len(opsets))
+	for d := range opsets {
+		domains = append(domains, d)
+	}
+	sort.Strings(domains)
+	parts := make([]string, len(domains))
+	for i, d := range domains {
+		name := d
+		if d == ir.DefaultDomain {
+			name = "ai.onnx"
+		}
+		parts[i] = fmt.Sprintf("%s %d", name, opsets[d])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// formatType renders a value type: float32[batch,4], seq(int64[?]),
+// map(string,float32[]), or "?" when unknown.
+func formatType(t *ir.Type) string {
+	if t == nil {
+		return "?"
+	}
+	switch t.Kind {
+	case ir.KindTensor, ir.KindSparseTensor:
+		s := t.Elem.String()
+		if t.Kind == ir.KindSparseTensor {
+			s = "sparse " + s
+		}
+		if !t.HasShape {
+			return s + "[…]"
+		}
+		dims := make([]string, len(t.Shape))
+		for i, d := range t.Shape {
+			switch {
+			case d.Known:
+				dims[i] = fmt.Sprint(d.Value)
+			case d.Param != "":
+				dims[i] = d.Param
+			default:
+				dims[i] = "?"
+			}
+		}
+		return s + "[" + strings.Join(dims, ",") + "]"
+	case ir.KindSequence:
+		return "seq(" + formatType(t.Inner) + ")"
+	case ir.KindOptional:
+		return "optional(" + formatType(t.Inner) + ")"
+	case ir.KindMap:
+		return "map(" + t.Elem.String() + "," + formatType(t.Inner) + ")"
+	}
+	return "?"
+}

@@ -1,0 +1,12 @@
+// Command opsdoc writes docs/OPERATORS.md, the table of operators Sinter
+// implements, from the default registry (ops/all). Run it from the
+// repository root:
+//
+//	go run ./internal/opsdoc              # writes docs/OPERATORS.md
+//	go run ./internal/opsdoc -o -         # prints to stdout
+//
+// or with go generate, which runs the directive below from this directory.
+// The package's test fails when docs/OPERATORS.md is stale.
+package main
+
+//go:generate go run . -o ../../docs/OPERATORS.md
