@@ -1,0 +1,525 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/sinter-ml/sinter/ops"
+	"github.com/sinter-ml/sinter/tensor"
+)
+
+// ---- BatchNormalization ----
+
+type bnAttrs struct {
+	eps, momentum float64
+	training      bool
+	spatial       bool
+	opset         int64
+	nOut          int
+}
+
+func bindBatchNorm(n *ops.Node) (ops.Kernel, error) {
+	eps, err := n.Float("epsilon", 1e-5)
+	if err != nil {
+		return nil, err
+	}
+	mom, err := n.Float("momentum", 0.9)
+	if err != nil {
+		return nil, err
+	}
+	a := &bnAttrs{eps: float64(eps), momentum: float64(mom), spatial: true, opset: n.Opset, nOut: n.NumOutputs()}
+	if n.Opset < 9 {
+		sp, err := n.Int("spatial", 1)
+		if err != nil {
+			return nil, err
+		}
+		a.spatial = sp != 0
+	}
+	switch {
+	case n.Opset >= 14:
+		tm, err := n.Int("training_mode", 0)
+		if err != nil {
+			return nil, err
+		}
+		a.training = tm != 0
+		if !a.training && (n.HasOutput(1) || n.HasOutput(2)) {
+			return nil, fmt.Errorf("BatchNormalization: running_mean/running_var outputs need training_mode=1")
+		}
+	case n.Opset < 7:
+		isTest, err := n.Int("is_test", 0)
+		if err != nil {
+			return nil, err
+		}
+		a.training = isTest == 0 && n.NumOutputs() > 1
+	default:
+		a.training = n.NumOutputs() > 1
+	}
+	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if len(in) < 5 {
+			return nil, fmt.Errorf("BatchNormalization needs 5 inputs")
+		}
+		for i, name := range []string{"X", "scale", "B", "mean", "var"} {
+			if err := needFloat(name, in[i]); err != nil {
+				return nil, fmt.Errorf("BatchNormalization: %w", err)
+			}
+		}
+		if in[0].Rank() < 2 {
+			return nil, fmt.Errorf("BatchNormalization: X must have rank ≥ 2, has shape %v", in[0].Shape())
+		}
+		if in[0].DType() == tensor.Float64 {
+			return batchNorm[float64](a, in)
+		}
+		return batchNorm[float32](a, in)
+	}, nil
+}
+
+func batchNorm[T ops.Float](a *bnAttrs, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	xt := in[0]
+	xs := xt.Shape()
+	N, C := xs[0], xs[1]
+	S := prod(xs[2:])
+	P := C
+	if !a.spatial {
+		P = C * S
+	}
+	for i, name := range []string{"scale", "B", "mean", "var"} {
+		if in[1+i].Len() != P {
+			return nil, fmt.Errorf("BatchNormalization: %s has %d elements (shape %v), want %d", name, in[1+i].Len(), in[1+i].Shape(), P)
+		}
+	}
+	x := asFloat[T](xt)
+	scale, bias := asFloat[T](in[1]), asFloat[T](in[2])
+	mean, vr := asFloat[T](in[3]), asFloat[T](in[4])
+	// pidx maps (c, s) to the parameter index.
+	pidx := func(c, s int) int {
+		if a.spatial {
+			return c
+		}
+		return c*S + s
+	}
+	useMean, useVar := mean, vr
+	var curMean, curVar []float64
+	if a.training {
+		curMean = make([]float64, P)
+		curVar = make([]float64, P)
+		cnt := float64(N * S)
+		if !a.spatial {
+			cnt = float64(N)
+		}
+		for n := 0; n < N; n++ {
+			for c := 0; c < C; c++ {
+				base := (n*C + c) * S
+				for s := 0; s < S; s++ {
+					curMean[pidx(c, s)] += float64(x[base+s])
+				}
+			}
+		}
+		for i := range curMean {
+			curMean[i] /= cnt
+		}
+		for n := 0; n < N; n++ {
+			for c := 0; c < C; c++ {
+				base := (n*C + c) * S
+				for s := 0; s < S; s++ {
+					d := float64(x[base+s]) - curMean[pidx(c, s)]
+					curVar[pidx(c, s)] += d * d
+				}
+			}
+		}
+		for i := range curVar {
+			curVar[i] /= cnt
+		}
+		useMean, useVar = make([]T, P), make([]T, P)
+		for i := range useMean {
+			useMean[i], useVar[i] = T(curMean[i]), T(curVar[i])
+		}
+	}
+	// y = x·k + b' with k = scale/sqrt(var+eps), b' = B − mean·k.
+	k := make([]T, P)
+	b2 := make([]T, P)
+	for i := range k {
+		k[i] = T(float64(scale[i]) / math.Sqrt(float64(useVar[i])+a.eps))
+		b2[i] = bias[i] - useMean[i]*k[i]
+	}
+	y := make([]T, len(x))
+	for n := 0; n < N; n++ {
+		for c := 0; c < C; c++ {
+			base := (n*C + c) * S
+			if a.spatial {
+				kc, bc := k[c], b2[c]
+				for s := 0; s < S; s++ {
+					y[base+s] = x[base+s]*kc + bc
+				}
+			} else {
+				for s := 0; s < S; s++ {
+					p := c*S + s
+					y[base+s] = x[base+s]*k[p] + b2[p]
+				}
+			}
+		}
+	}
+	outs := []*tensor.Tensor{newFloat(xt.DType(), xs, y)}
+	if !a.training {
+		for len(outs) < a.nOut {
+			outs = append(outs, nil)
+		}
+		return outs, nil
+	}
+	m := a.momentum
+	runMean, runVar := make([]T, P), make([]T, P)
+	for i := range runMean {
+		runMean[i] = T(float64(mean[i])*m + curMean[i]*(1-m))
+		runVar[i] = T(float64(vr[i])*m + curVar[i]*(1-m))
+	}
+	outs = append(outs, newFloat(in[3].DType(), in[3].Shape(), runMean), newFloat(in[4].DType(), in[4].Shape(), runVar))
+	if a.opset < 14 {
+		sm, sv := make([]T, P), make([]T, P)
+		for i := range sm {
+			sm[i], sv[i] = T(curMean[i]), T(curVar[i])
+		}
+		outs = append(outs, newFloat(in[3].DType(), in[3].Shape(), sm), newFloat(in[4].DType(), in[4].Shape(), sv))
+	}
+	if len(outs) > a.nOut {
+		outs = outs[:a.nOut]
+	}
+	for len(outs) < a.nOut {
+		outs = append(outs, nil)
+	}
+	return outs, nil
+}
+
+// ---- InstanceNormalization ----
+
+func bindInstanceNorm(n *ops.Node) (ops.Kernel, error) {
+	eps, err := n.Float("epsilon", 1e-5)
+	if err != nil {
+		return nil, err
+	}
+	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if len(in) < 3 {
+			return nil, fmt.Errorf("InstanceNormalization needs 3 inputs")
+		}
+		for i, name := range []string{"input", "scale", "B"} {
+			if err := needFloat(name, in[i]); err != nil {
+				return nil, fmt.Errorf("InstanceNormalization: %w", err)
+			}
+		}
+		x := in[0]
+		if x.Rank() < 2 {
+			return nil, fmt.Errorf("InstanceNormalization: input must have rank ≥ 2, has shape %v", x.Shape())
+		}
+		C := x.Shape()[1]
+		if in[1].Len() != C || in[2].Len() != C {
+			return nil, fmt.Errorf("InstanceNormalization: scale %v and B %v must have %d elements", in[1].Shape(), in[2].Shape(), C)
+		}
+		if x.DType() == tensor.Float64 {
+			return []*tensor.Tensor{instanceNorm[float64](x, in[1], in[2], float64(eps))}, nil
+		}
+		return []*tensor.Tensor{instanceNorm[float32](x, in[1], in[2], float64(eps))}, nil
+	}, nil
+}
+
+// meanVar returns the mean and population variance of v (two-pass, float64).
+func meanVar[T ops.Float](v []T) (float64, float64) {
+	if len(v) == 0 {
+		return 0, 0
+	}
+	var s float64
+	for _, x := range v {
+		s += float64(x)
+	}
+	mean := s / float64(len(v))
+	var q float64
+	for _, x := range v {
+		d := float64(x) - mean
+		q += d * d
+	}
+	return mean, q / float64(len(v))
+}
+
+func instanceNorm[T ops.Float](xt, st, bt *tensor.Tensor, eps float64) *tensor.Tensor {
+	xs := xt.Shape()
+	N, C := xs[0], xs[1]
+	S := prod(xs[2:])
+	x := asFloat[T](xt)
+	scale, bias := asFloat[T](st), asFloat[T](bt)
+	y := make([]T, len(x))
+	for n := 0; n < N; n++ {
+		for c := 0; c < C; c++ {
+			base := (n*C + c) * S
+			seg := x[base : base+S]
+			mean, vr := meanVar(seg)
+			k := float64(scale[c]) / math.Sqrt(vr+eps)
+			b := float64(bias[c]) - mean*k
+			out := y[base : base+S]
+			for i, v := range seg {
+				out[i] = T(float64(v)*k + b)
+			}
+		}
+	}
+	return newFloat(xt.DType(), xs, y)
+}
+
+// ---- LayerNormalization ----
+
+func bindLayerNorm(n *ops.Node) (ops.Kernel, error) {
+	axis, err := n.Int("axis", -1)
+	if err != nil {
+		return nil, err
+	}
+	eps, err := n.Float("epsilon", 1e-5)
+	if err != nil {
+		return nil, err
+	}
+	stash, err := n.Int("stash_type", 1)
+	if err != nil {
+		return nil, err
+	}
+	u := tensor.DType(stash)
+	if stash < 0 || stash > 255 || !u.IsFloat() {
+		return nil, fmt.Errorf("LayerNormalization: stash_type %d is not a floating-point type", stash)
+	}
+	wantStats := n.HasOutput(1) || n.HasOutput(2)
+	nOut := n.NumOutputs()
+	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if len(in) < 2 {
+			return nil, fmt.Errorf("LayerNormalization needs inputs X and Scale")
+		}
+		if err := needFloat("X", in[0]); err != nil {
+			return nil, err
+		}
+		if err := needFloat("Scale", in[1]); err != nil {
+			return nil, err
+		}
+		x := in[0]
+		var b *tensor.Tensor
+		if len(in) > 2 && in[2] != nil {
+			if err := needFloat("B", in[2]); err != nil {
+				return nil, err
+			}
+			b = in[2]
+		}
+		r := x.Rank()
+		ax := int(axis)
+		if axis < -int64(r) || axis > int64(r) {
+			return nil, fmt.Errorf("LayerNormalization: axis %d out of range for rank %d", axis, r)
+		}
+		if ax < 0 {
+			ax += r
+		}
+		xs := x.Shape()
+		for _, t := range []*tensor.Tensor{in[1], b} {
+			if t == nil {
+				continue
+			}
+			bs, err := ops.BroadcastShape(xs, t.Shape())
+			if err != nil || !bs.Equal(xs) {
+				return nil, fmt.Errorf("LayerNormalization: shape %v does not broadcast to X %v", t.Shape(), xs)
+			}
+		}
+		var outs []*tensor.Tensor
+		if x.DType() == tensor.Float64 || u == tensor.Float64 {
+			outs = layerNorm[float64](x, in[1], b, ax, float64(eps), u, wantStats)
+		} else {
+			outs = layerNorm[float32](x, in[1], b, ax, float64(eps), u, wantStats)
+		}
+		for len(outs) < nOut {
+			outs = append(outs, nil)
+		}
+		return outs[:nOut], nil
+	}, nil
+}
+
+func layerNorm[T ops.Float](xt, st, bt *tensor.Tensor, axis int, eps float64, u tensor.DType, wantStats bool) []*tensor.Tensor {
+	xs := xt.Shape()
+	outer := prod(xs[:axis])
+	inner := prod(xs[axis:])
+	x := asFloat[T](xt)
+	y := make([]T, len(x))
+	means := make([]T, outer)
+	invs := make([]T, outer)
+	for o := 0; o < outer; o++ {
+		seg := x[o*inner : (o+1)*inner]
+		mean, vr := meanVar(seg)
+		// Stage one runs in the stash precision.
+		m := T(mean)
+		inv := T(1 / math.Sqrt(float64(T(vr))+eps))
+		means[o], invs[o] = m, inv
+		out := y[o*inner : (o+1)*inner]
+		for i, v := range seg {
+			out[i] = (v - m) * inv
+		}
+	}
+	if xt.DType() == tensor.Float16 || xt.DType() == tensor.BFloat16 {
+		// Normalized is cast back to X's type before scaling.
+		for i, v := range y {
+			if xt.DType() == tensor.Float16 {
+				y[i] = T(tensor.ToFloat16(float32(v)).Float32())
+			} else {
+				y[i] = T(tensor.ToBFloat16(float32(v)).Float32())
+			}
+		}
+	}
+	scale := asFloat[T](st)
+	if st.Len() == inner && st.Rank() <= len(xs)-axis {
+		for o := 0; o < outer; o++ {
+			out := y[o*inner : (o+1)*inner]
+			for i := range out {
+				out[i] *= scale[i]
+			}
+		}
+	} else {
+		ops.BroadcastIndex(xs, []tensor.Shape{st.Shape()}, func(o int, offs []int) { y[o] *= scale[offs[0]] })
+	}
+	if bt != nil {
+		bias := asFloat[T](bt)
+		if bt.Len() == inner && bt.Rank() <= len(xs)-axis {
+			for o := 0; o < outer; o++ {
+				out := y[o*inner : (o+1)*inner]
+				for i := range out {
+					out[i] += bias[i]
+				}
+			}
+		} else {
+			ops.BroadcastIndex(xs, []tensor.Shape{bt.Shape()}, func(o int, offs []int) { y[o] += bias[offs[0]] })
+		}
+	}
+	outs := []*tensor.Tensor{newFloat(xt.DType(), xs, y)}
+	if wantStats {
+		ss := append(tensor.Shape{}, xs...)
+		for i := axis; i < len(ss); i++ {
+			ss[i] = 1
+		}
+		outs = append(outs, newFloat(u, ss, means), newFloat(u, ss, invs))
+	}
+	return outs
+}
+
+// ---- LRN ----
+
+func bindLRN(n *ops.Node) (ops.Kernel, error) {
+	alpha, err := n.Float("alpha", 1e-4)
+	if err != nil {
+		return nil, err
+	}
+	beta, err := n.Float("beta", 0.75)
+	if err != nil {
+		return nil, err
+	}
+	bias, err := n.Float("bias", 1)
+	if err != nil {
+		return nil, err
+	}
+	size, err := n.Int("size", 0)
+	if err != nil {
+		return nil, err
+	}
+	if !n.Has("size") || size <= 0 || size > 1<<30 {
+		return nil, fmt.Errorf("LRN: size must be given and positive, got %d", size)
+	}
+	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if len(in) < 1 {
+			return nil, fmt.Errorf("LRN needs input X")
+		}
+		if err := needFloat("X", in[0]); err != nil {
+			return nil, err
+		}
+		x := in[0]
+		if x.Rank() < 2 {
+			return nil, fmt.Errorf("LRN: input must have rank ≥ 2, has shape %v", x.Shape())
+		}
+		if x.DType() == tensor.Float64 {
+			return []*tensor.Tensor{lrn[float64](x, float64(alpha), float64(beta), float64(bias), int(size))}, nil
+		}
+		return []*tensor.Tensor{lrn[float32](x, float64(alpha), float64(beta), float64(bias), int(size))}, nil
+	}, nil
+}
+
+func lrn[T ops.Float](xt *tensor.Tensor, alpha, beta, bias float64, size int) *tensor.Tensor {
+	xs := xt.Shape()
+	N, C := xs[0], xs[1]
+	S := prod(xs[2:])
+	x := asFloat[T](xt)
+	y := make([]T, len(x))
+	lo := (size - 1) / 2
+	hi := size - 1 - lo // ceil((size-1)/2)
+	a := alpha / float64(size)
+	for n := 0; n < N; n++ {
+		for c := 0; c < C; c++ {
+			c0, c1 := max(0, c-lo), min(C-1, c+hi)
+			for s := 0; s < S; s++ {
+				var sq float64
+				for cc := c0; cc <= c1; cc++ {
+					v := float64(x[(n*C+cc)*S+s])
+					sq += v * v
+				}
+				i := (n*C+c)*S + s
+				y[i] = T(float64(x[i]) / math.Pow(bias+a*sq, beta))
+			}
+		}
+	}
+	return newFloat(xt.DType(), xs, y)
+}
+
+// ---- MeanVarianceNormalization ----
+
+func bindMVN(n *ops.Node) (ops.Kernel, error) {
+	axes, err := n.Ints("axes")
+	if err != nil {
+		return nil, err
+	}
+	if axes == nil {
+		axes = []int64{0, 2, 3}
+	}
+	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if len(in) < 1 {
+			return nil, fmt.Errorf("MeanVarianceNormalization needs input X")
+		}
+		if err := needFloat("X", in[0]); err != nil {
+			return nil, err
+		}
+		x := in[0]
+		xs := x.Shape()
+		red := append(tensor.Shape{}, xs...)
+		for _, ax := range axes {
+			a, err := ops.NormAxis(ax, len(xs))
+			if err != nil {
+				return nil, fmt.Errorf("MeanVarianceNormalization: %w", err)
+			}
+			red[a] = 1
+		}
+		if x.DType() == tensor.Float64 {
+			return []*tensor.Tensor{mvn[float64](x, red)}, nil
+		}
+		return []*tensor.Tensor{mvn[float32](x, red)}, nil
+	}, nil
+}
+
+func mvn[T ops.Float](xt *tensor.Tensor, red tensor.Shape) *tensor.Tensor {
+	xs := xt.Shape()
+	x := asFloat[T](xt)
+	R := red.NumElements()
+	sum := make([]float64, R)
+	sq := make([]float64, R)
+	cnt := 0
+	if R > 0 {
+		cnt = len(x) / R
+	}
+	shapes := []tensor.Shape{red}
+	ops.BroadcastIndex(xs, shapes, func(o int, offs []int) {
+		v := float64(x[o])
+		sum[offs[0]] += v
+		sq[offs[0]] += v * v
+	})
+	std := make([]float64, R)
+	for i := range sum {
+		m := sum[i] / float64(cnt)
+		sum[i] = m
+		std[i] = math.Sqrt(math.Max(0, sq[i]/float64(cnt)-m*m)) + 1e-9
+	}
+	y := make([]T, len(x))
+	ops.BroadcastIndex(xs, shapes, func(o int, offs []int) {
+		y[o] = T((float64(x[o]) - sum[offs[0]]) / std[offs[0]])
+	})
+	return newFloat(xt.DType(), xs, y)
+}

@@ -1,0 +1,569 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/sinter-ml/sinter/ops"
+	"github.com/sinter-ml/sinter/tensor"
+)
+
+// poolPlan is a resolved pooling over N×C planes.
+type poolPlan struct {
+	n, c  int
+	g     *geom
+	out   tensor.Shape
+	inStr []int
+	taps  [][][]int // taps[axis][o]: valid input coordinates of window o
+	incl  [][]int   // incl[axis][o]: taps inside the padded extent
+}
+
+func planPool(a *windowAttrs, xs tensor.Shape) (*poolPlan, error) {
+	if len(xs) < 3 {
+		return nil, fmt.Errorf("%s: input must have rank ≥ 3, has shape %v", a.op, xs)
+	}
+	if a.kernel == nil {
+		return nil, fmt.Errorf("%s: kernel_shape is required", a.op)
+	}
+	g, err := a.forward([]int(xs[2:]), a.kernel)
+	if err != nil {
+		return nil, err
+	}
+	p := &poolPlan{n: xs[0], c: xs[1], g: g}
+	if p.out, err = spatialShape(p.n, p.c, g.out); err != nil {
+		return nil, err
+	}
+	d := len(g.in)
+	p.inStr = make([]int, d)
+	s := 1
+	for i := d - 1; i >= 0; i-- {
+		p.inStr[i] = s
+		s *= g.in[i]
+	}
+	p.taps = make([][][]int, d)
+	p.incl = make([][]int, d)
+	for j := 0; j < d; j++ {
+		if err := (tensor.Shape{g.out[j], g.k[j]}).Check(); err != nil {
+			return nil, err
+		}
+		p.taps[j] = make([][]int, g.out[j])
+		p.incl[j] = make([]int, g.out[j])
+		for o := 0; o < g.out[j]; o++ {
+			start := o*g.stride[j] - g.padB[j]
+			var list []int
+			inc := 0
+			for k := 0; k < g.k[j]; k++ {
+				pos := start + k*g.dil[j]
+				if pos < g.in[j]+g.padE[j] {
+					inc++
+				}
+				if pos >= 0 && pos < g.in[j] {
+					list = append(list, pos)
+				}
+			}
+			p.taps[j][o] = list
+			p.incl[j][o] = inc
+		}
+	}
+	return p, nil
+}
+
+// poolChunk is a run of output positions q0… with, for each, the flat
+// in-plane offsets of its window's valid taps (offs[starts[i]:starts[i+1]])
+// and the count of taps inside the padded extent.
+type poolChunk struct {
+	q0     int
+	starts []int
+	offs   []int
+	incl   []int
+}
+
+// chunks calls visit with consecutive runs of output positions covering all
+// of them, bounding the offset table's size.
+func (p *poolPlan) chunks(visit func(ch *poolChunk)) {
+	const maxEntries = 1 << 22
+	g := p.g
+	d := len(g.out)
+	O := prod(g.out)
+	oidx := make([]int, d)
+	ch := &poolChunk{}
+	var scratch []int
+	q := 0
+	for q < O {
+		ch.q0 = q
+		ch.starts, ch.offs, ch.incl = ch.starts[:0], ch.offs[:0], ch.incl[:0]
+		for q < O && (q == ch.q0 || len(ch.offs) < maxEntries) {
+			ch.starts = append(ch.starts, len(ch.offs))
+			base := len(ch.offs)
+			ch.offs = append(ch.offs, 0)
+			inc := 1
+			for j := 0; j < d; j++ {
+				list := p.taps[j][oidx[j]]
+				inc *= p.incl[j][oidx[j]]
+				cur := ch.offs[base:]
+				scratch = scratch[:0]
+				for _, e := range cur {
+					for _, t := range list {
+						scratch = append(scratch, e+t*p.inStr[j])
+					}
+				}
+				ch.offs = append(ch.offs[:base], scratch...)
+			}
+			ch.incl = append(ch.incl, inc)
+			q++
+			for j := d - 1; j >= 0; j-- {
+				oidx[j]++
+				if oidx[j] < g.out[j] {
+					break
+				}
+				oidx[j] = 0
+			}
+		}
+		ch.starts = append(ch.starts, len(ch.offs))
+		visit(ch)
+	}
+}
+
+// ---- MaxPool ----
+
+type maxPoolElem interface {
+	~float32 | ~float64 | ~int8 | ~uint8
+}
+
+func bindMaxPool(n *ops.Node) (ops.Kernel, error) {
+	a, err := parseWindowAttrs(n, "MaxPool", false)
+	if err != nil {
+		return nil, err
+	}
+	cm, err := n.Int("ceil_mode", 0)
+	if err != nil {
+		return nil, err
+	}
+	a.ceilMode = cm != 0
+	so, err := n.Int("storage_order", 0)
+	if err != nil {
+		return nil, err
+	}
+	if so != 0 && so != 1 {
+		return nil, fmt.Errorf("MaxPool: storage_order %d must be 0 or 1", so)
+	}
+	wantIdx := n.HasOutput(1)
+	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if len(in) < 1 || in[0] == nil {
+			return nil, fmt.Errorf("MaxPool needs input X")
+		}
+		x := in[0]
+		p, err := planPool(a, x.Shape())
+		if err != nil {
+			return nil, err
+		}
+		var idx []int64
+		if wantIdx {
+			idx = make([]int64, p.out.NumElements())
+		}
+		var y *tensor.Tensor
+		switch x.DType() {
+		case tensor.Float32, tensor.Float16, tensor.BFloat16:
+			yd := make([]float32, p.out.NumElements())
+			maxPool(p, asF32(x), yd, idx, so == 1, float32(math.Inf(-1)))
+			y = newFloat(x.DType(), p.out, yd)
+		case tensor.Float64:
+			yd := make([]float64, p.out.NumElements())
+			maxPool(p, x.Float64s(), yd, idx, so == 1, math.Inf(-1))
+			y = fromSlice(yd, p.out)
+		case tensor.Int8:
+			yd := make([]int8, p.out.NumElements())
+			maxPool(p, x.Int8s(), yd, idx, so == 1, math.MinInt8)
+			y = fromSlice(yd, p.out)
+		case tensor.Uint8:
+			yd := make([]uint8, p.out.NumElements())
+			maxPool(p, x.Uint8s(), yd, idx, so == 1, 0)
+			y = fromSlice(yd, p.out)
+		default:
+			return nil, fmt.Errorf("MaxPool does not support dtype %v", x.DType())
+		}
+		outs := []*tensor.Tensor{y}
+		if wantIdx {
+			outs = append(outs, fromSlice(idx, p.out))
+		}
+		return outs, nil
+	}, nil
+}
+
+func maxPool[T maxPoolElem](p *poolPlan, x, y []T, idx []int64, colMajor bool, lowest T) {
+	I := prod(p.g.in)
+	O := prod(p.g.out)
+	planes := p.n * p.c
+	if O == 0 || planes == 0 {
+		return
+	}
+	d := len(p.g.in)
+	p.chunks(func(ch *poolChunk) {
+		cnt := len(ch.starts) - 1
+		for pl := 0; pl < planes; pl++ {
+			src := x[pl*I : (pl+1)*I]
+			dst := y[pl*O+ch.q0 : pl*O+ch.q0+cnt]
+			for i := range dst {
+				win := ch.offs[ch.starts[i]:ch.starts[i+1]]
+				best, arg := lowest, -1
+				for _, off := range win {
+					if v := src[off]; arg < 0 || v > best {
+						best, arg = v, off
+					}
+				}
+				dst[i] = best
+				if idx != nil {
+					if arg < 0 {
+						arg = 0
+					}
+					flat := arg
+					if colMajor {
+						flat = 0
+						rem := arg
+						mul := 1
+						coords := make([]int, d)
+						for j := 0; j < d; j++ {
+							coords[j] = rem / p.inStr[j]
+							rem %= p.inStr[j]
+						}
+						for j := 0; j < d; j++ {
+							flat += coords[j] * mul
+							mul *= p.g.in[j]
+						}
+					}
+					idx[pl*O+ch.q0+i] = int64(pl*I + flat)
+				}
+			}
+		}
+	})
+}
+
+// ---- AveragePool / LpPool ----
+
+func bindAveragePool(n *ops.Node) (ops.Kernel, error) {
+	a, err := parseWindowAttrs(n, "AveragePool", false)
+	if err != nil {
+		return nil, err
+	}
+	cm, err := n.Int("ceil_mode", 0)
+	if err != nil {
+		return nil, err
+	}
+	a.ceilMode = cm != 0
+	cip, err := n.Int("count_include_pad", 0)
+	if err != nil {
+		return nil, err
+	}
+	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if len(in) < 1 {
+			return nil, fmt.Errorf("AveragePool needs input X")
+		}
+		if err := needFloat("X", in[0]); err != nil {
+			return nil, err
+		}
+		x := in[0]
+		p, err := planPool(a, x.Shape())
+		if err != nil {
+			return nil, err
+		}
+		if x.DType() == tensor.Float64 {
+			return []*tensor.Tensor{avgPool[float64](p, x, cip != 0, 0)}, nil
+		}
+		return []*tensor.Tensor{avgPool[float32](p, x, cip != 0, 0)}, nil
+	}, nil
+}
+
+// avgPool averages each window (lp == 0) or computes its Lp norm.
+func avgPool[T ops.Float](p *poolPlan, xt *tensor.Tensor, includePad bool, lp float64) *tensor.Tensor {
+	x := asFloat[T](xt)
+	y := make([]T, p.out.NumElements())
+	I := prod(p.g.in)
+	O := prod(p.g.out)
+	planes := p.n * p.c
+	if O > 0 && planes > 0 {
+		p.chunks(func(ch *poolChunk) {
+			cnt := len(ch.starts) - 1
+			for pl := 0; pl < planes; pl++ {
+				src := x[pl*I : (pl+1)*I]
+				dst := y[pl*O+ch.q0 : pl*O+ch.q0+cnt]
+				for i := range dst {
+					win := ch.offs[ch.starts[i]:ch.starts[i+1]]
+					var s T
+					switch lp {
+					case 0:
+						for _, off := range win {
+							s += src[off]
+						}
+						div := len(win)
+						if includePad {
+							div = ch.incl[i]
+						}
+						dst[i] = s / T(div)
+					case 1:
+						for _, off := range win {
+							s += T(math.Abs(float64(src[off])))
+						}
+						dst[i] = s
+					case 2:
+						for _, off := range win {
+							v := src[off]
+							s += v * v
+						}
+						dst[i] = T(math.Sqrt(float64(s)))
+					default:
+						for _, off := range win {
+							s += T(math.Pow(math.Abs(float64(src[off])), lp))
+						}
+						dst[i] = T(math.Pow(float64(s), 1/lp))
+					}
+				}
+			}
+		})
+	}
+	return newFloat(xt.DType(), p.out, y)
+}
+
+// lpAttr reads LpPool's / GlobalLpPool's p: a float in version 1, an int after.
+func lpAttr(n *ops.Node) (float64, error) {
+	if n.Opset < 2 {
+		p, err := n.Float("p", 2)
+		if err != nil {
+			return 0, err
+		}
+		if !(p > 0) {
+			return 0, fmt.Errorf("%s: p %v must be positive", n.OpType, p)
+		}
+		return float64(p), nil
+	}
+	p, err := n.Int("p", 2)
+	if err != nil {
+		return 0, err
+	}
+	if p <= 0 {
+		return 0, fmt.Errorf("%s: p %d must be positive", n.OpType, p)
+	}
+	return float64(p), nil
+}
+
+func bindLpPool(n *ops.Node) (ops.Kernel, error) {
+	a, err := parseWindowAttrs(n, "LpPool", false)
+	if err != nil {
+		return nil, err
+	}
+	lp, err := lpAttr(n)
+	if err != nil {
+		return nil, err
+	}
+	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if len(in) < 1 {
+			return nil, fmt.Errorf("LpPool needs input X")
+		}
+		if err := needFloat("X", in[0]); err != nil {
+			return nil, err
+		}
+		x := in[0]
+		p, err := planPool(a, x.Shape())
+		if err != nil {
+			return nil, err
+		}
+		if x.DType() == tensor.Float64 {
+			return []*tensor.Tensor{avgPool[float64](p, x, false, lp)}, nil
+		}
+		return []*tensor.Tensor{avgPool[float32](p, x, false, lp)}, nil
+	}, nil
+}
+
+// ---- Global pools ----
+
+// globalKind selects the reduction of a global pool.
+type globalKind int
+
+const (
+	globalAvg globalKind = iota
+	globalMax
+	globalLp
+)
+
+func bindGlobalPool(kind globalKind) ops.BindFunc {
+	return func(n *ops.Node) (ops.Kernel, error) {
+		lp := 0.0
+		if kind == globalLp {
+			var err error
+			if lp, err = lpAttr(n); err != nil {
+				return nil, err
+			}
+		}
+		op := n.OpType
+		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+			if len(in) < 1 {
+				return nil, fmt.Errorf("%s needs input X", op)
+			}
+			if err := needFloat("X", in[0]); err != nil {
+				return nil, err
+			}
+			x := in[0]
+			if x.Rank() < 2 {
+				return nil, fmt.Errorf("%s: input must have rank ≥ 2, has shape %v", op, x.Shape())
+			}
+			if x.DType() == tensor.Float64 {
+				return []*tensor.Tensor{globalPool[float64](x, kind, lp)}, nil
+			}
+			return []*tensor.Tensor{globalPool[float32](x, kind, lp)}, nil
+		}, nil
+	}
+}
+
+func globalPool[T ops.Float](xt *tensor.Tensor, kind globalKind, lp float64) *tensor.Tensor {
+	xs := xt.Shape()
+	out := append(tensor.Shape{}, xs...)
+	for i := 2; i < len(out); i++ {
+		out[i] = 1
+	}
+	planes := xs[0] * xs[1]
+	I := prod(xs[2:])
+	x := asFloat[T](xt)
+	y := make([]T, planes)
+	for pl := range y {
+		src := x[pl*I : (pl+1)*I]
+		switch kind {
+		case globalAvg:
+			var s T
+			for _, v := range src {
+				s += v
+			}
+			y[pl] = s / T(I)
+		case globalMax:
+			best := T(math.Inf(-1))
+			for i, v := range src {
+				if i == 0 || v > best {
+					best = v
+				}
+			}
+			y[pl] = best
+		case globalLp:
+			var s float64
+			for _, v := range src {
+				s += math.Pow(math.Abs(float64(v)), lp)
+			}
+			y[pl] = T(math.Pow(s, 1/lp))
+		}
+	}
+	return newFloat(xt.DType(), out, y)
+}
+
+// ---- MaxUnpool ----
+
+func bindMaxUnpool(n *ops.Node) (ops.Kernel, error) {
+	a, err := parseWindowAttrs(n, "MaxUnpool", false)
+	if err != nil {
+		return nil, err
+	}
+	if a.kernel == nil {
+		return nil, fmt.Errorf("MaxUnpool: kernel_shape is required")
+	}
+	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if len(in) < 2 || in[0] == nil || in[1] == nil {
+			return nil, fmt.Errorf("MaxUnpool needs inputs X and I")
+		}
+		if err := needFloat("X", in[0]); err != nil {
+			return nil, err
+		}
+		x, it := in[0], in[1]
+		if it.DType() != tensor.Int64 || !it.Shape().Equal(x.Shape()) {
+			return nil, fmt.Errorf("MaxUnpool: I must be int64 of X's shape %v, got %v %v", x.Shape(), it.DType(), it.Shape())
+		}
+		xs := x.Shape()
+		if len(xs) < 3 {
+			return nil, fmt.Errorf("MaxUnpool: input must have rank ≥ 3, has shape %v", xs)
+		}
+		d := len(xs) - 2
+		// The default output shape: indices refer to positions in it.
+		if len(a.kernel) != d {
+			return nil, fmt.Errorf("MaxUnpool: kernel_shape %v does not match %d spatial axes", a.kernel, d)
+		}
+		strides, err := fill("MaxUnpool", "strides", a.strides, d, 1)
+		if err != nil {
+			return nil, err
+		}
+		pads := a.pads
+		if pads == nil {
+			pads = make([]int, 2*d)
+		}
+		if len(pads) != 2*d {
+			return nil, fmt.Errorf("MaxUnpool: pads %v has %d values, want %d", pads, len(pads), 2*d)
+		}
+		def := tensor.Shape{xs[0], xs[1]}
+		for i := 0; i < d; i++ {
+			v := (xs[2+i]-1)*strides[i] + a.kernel[i] - pads[i] - pads[d+i]
+			if v < 0 {
+				return nil, fmt.Errorf("MaxUnpool: negative output extent on axis %d", i)
+			}
+			def = append(def, v)
+		}
+		if err := def.Check(); err != nil {
+			return nil, err
+		}
+		os := def
+		if len(in) > 2 && in[2] != nil {
+			dims, err := ops.Int64s(in[2])
+			if err != nil {
+				return nil, fmt.Errorf("MaxUnpool output_shape: %w", err)
+			}
+			if os, err = ops.ShapeFrom(dims); err != nil {
+				return nil, fmt.Errorf("MaxUnpool output_shape: %w", err)
+			}
+			if len(os) != len(xs) {
+				return nil, fmt.Errorf("MaxUnpool: output_shape %v has the wrong rank for X %v", os, xs)
+			}
+		}
+		idx := it.Int64s()
+		if !os.Equal(def) {
+			// Re-map flat indices from the default shape to the requested one.
+			remapped := make([]int64, len(idx))
+			dn := int64(def.NumElements())
+			for i, j := range idx {
+				if j < 0 || j >= dn {
+					return nil, fmt.Errorf("MaxUnpool: index %d out of range for shape %v", j, def)
+				}
+				var flat int64
+				rem := j
+				mul := int64(1)
+				for ax := len(def) - 1; ax >= 0; ax-- {
+					c := rem % int64(def[ax])
+					rem /= int64(def[ax])
+					if c >= int64(os[ax]) {
+						return nil, fmt.Errorf("MaxUnpool: index %d does not fit output_shape %v", j, os)
+					}
+					flat += c * mul
+					mul *= int64(os[ax])
+				}
+				remapped[i] = flat
+			}
+			idx = remapped
+		}
+		total := os.NumElements()
+		if x.DType() == tensor.Float64 {
+			y := make([]float64, total)
+			if err := unpool(x.Float64s(), idx, y); err != nil {
+				return nil, err
+			}
+			return []*tensor.Tensor{fromSlice(y, os)}, nil
+		}
+		y := make([]float32, total)
+		if err := unpool(asF32(x), idx, y); err != nil {
+			return nil, err
+		}
+		return []*tensor.Tensor{newFloat(x.DType(), os, y)}, nil
+	}, nil
+}
+
+func unpool[T ops.Float](x []T, idx []int64, y []T) error {
+	for i, v := range x {
+		j := idx[i]
+		if j < 0 || j >= int64(len(y)) {
+			return fmt.Errorf("MaxUnpool: index %d out of range for %d output elements", j, len(y))
+		}
+		y[j] = v
+	}
+	return nil
+}
