@@ -9,6 +9,7 @@ import (
 	"github.com/sinter-ml/sinter/ops/elementwise"
 	"github.com/sinter-ml/sinter/ops/image"
 	"github.com/sinter-ml/sinter/ops/nn"
+	"github.com/sinter-ml/sinter/ops/random"
 	"github.com/sinter-ml/sinter/ops/reduce"
 	"github.com/sinter-ml/sinter/ops/rnn"
 	"github.com/sinter-ml/sinter/ops/sequence"
@@ -33,7 +34,7 @@ func Registry() *ops.Registry {
 		r.ClaimOpset("", MaxOpset)
 		r.ClaimOpset("ai.onnx.preview.training", 1)
 		for _, register := range []func(*ops.Registry){
-			control.Register, elementwise.Register, image.Register, nn.Register, reduce.Register,
+			control.Register, elementwise.Register, image.Register, nn.Register, random.Register, reduce.Register,
 			rnn.Register, sequence.Register, shape.Register, signal.Register, text.Register,
 		} {
 			register(r)

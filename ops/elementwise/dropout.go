@@ -5,58 +5,19 @@ import (
 	"math/rand/v2"
 
 	"github.com/sinter-ml/sinter/ops"
+	"github.com/sinter-ml/sinter/ops/internal/mt"
 	"github.com/sinter-ml/sinter/tensor"
 )
 
-// mt19937 is the 32-bit Mersenne Twister, seeded as numpy's legacy
-// RandomState.seed(int) does, so a seeded Dropout draws the same mask as the
-// ONNX reference implementation.
-type mt19937 struct {
-	state [624]uint32
-	pos   int
-}
+// mt19937 adapts the shared numpy-compatible Mersenne Twister (ops/internal/mt)
+// so that a seeded Dropout draws the same mask as the ONNX reference
+// implementation.
+type mt19937 struct{ *mt.MT }
 
-func newMT19937(seed uint32) *mt19937 {
-	m := &mt19937{pos: 624}
-	m.state[0] = seed
-	for i := 1; i < 624; i++ {
-		p := m.state[i-1]
-		m.state[i] = 1812433253*(p^(p>>30)) + uint32(i)
-	}
-	return m
-}
-
-func (m *mt19937) twist() {
-	const upper, lower, matrixA = 0x80000000, 0x7fffffff, 0x9908b0df
-	for i := 0; i < 624; i++ {
-		y := m.state[i]&upper | m.state[(i+1)%624]&lower
-		v := m.state[(i+397)%624] ^ y>>1
-		if y&1 != 0 {
-			v ^= matrixA
-		}
-		m.state[i] = v
-	}
-	m.pos = 0
-}
-
-func (m *mt19937) uint32() uint32 {
-	if m.pos >= 624 {
-		m.twist()
-	}
-	y := m.state[m.pos]
-	m.pos++
-	y ^= y >> 11
-	y ^= y << 7 & 0x9d2c5680
-	y ^= y << 15 & 0xefc60000
-	y ^= y >> 18
-	return y
-}
+func newMT19937(seed uint32) mt19937 { return mt19937{mt.New(seed)} }
 
 // float64 is numpy's random_sample: 53 random bits in [0, 1).
-func (m *mt19937) float64() float64 {
-	a, b := m.uint32()>>5, m.uint32()>>6
-	return (float64(a)*67108864 + float64(b)) / 9007199254740992
-}
+func (m mt19937) float64() float64 { return m.Float64() }
 
 // onesLike returns a tensor of x's shape filled with one (true) in dtype dt.
 func onesLike(x *tensor.Tensor, dt tensor.DType) (*tensor.Tensor, error) {

@@ -351,3 +351,15 @@ func bindIdentity(n *ops.Node) (ops.Kernel, error) {
 		return []*tensor.Tensor{in[0]}, nil
 	}, nil
 }
+
+// bindIdentityValue is Identity from opset 14, whose input may also be a
+// sequence (14) or an optional (16): it returns its input Value unchanged,
+// whether a tensor, an *ops.Sequence or an ops.None.
+func bindIdentityValue(n *ops.Node) (ops.ValueKernel, error) {
+	return func(in []ops.Value) ([]ops.Value, error) {
+		if len(in) < 1 || in[0] == nil {
+			return nil, fmt.Errorf("Identity: input 0 is missing")
+		}
+		return []ops.Value{in[0]}, nil
+	}, nil
+}

@@ -78,6 +78,9 @@ func Register(r *ops.Registry) {
 	reg("Cast", []int64{1, 6, 9, 13}, bindCast)
 	reg("CastLike", []int64{15}, bindCastLike)
 	reg("Where", []int64{9, 16}, bindWhere)
-	reg("Identity", []int64{1, 13, 14, 16}, bindIdentity)
+	reg("Identity", []int64{1, 13}, bindIdentity)
+	// From opset 14 Identity also passes sequences through, from 16 optionals.
+	r.RegisterValue("", "Identity", 14, bindIdentityValue)
+	r.RegisterValue("", "Identity", 16, bindIdentityValue)
 	reg("Dropout", []int64{1, 6, 7, 10, 12, 13}, bindDropout)
 }
