@@ -1,0 +1,206 @@
+// Package runtime runs compiled models. A Session is one loaded, compiled
+// model whose Run is safe to call from many goroutines at once.
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	goruntime "runtime"
+
+	"github.com/sinter-ml/sinter/compiler"
+	"github.com/sinter-ml/sinter/formats/onnx"
+	"github.com/sinter-ml/sinter/ir"
+	"github.com/sinter-ml/sinter/ops"
+	"github.com/sinter-ml/sinter/ops/all"
+	"github.com/sinter-ml/sinter/tensor"
+)
+
+// Option configures a Session.
+type Option func(*options)
+
+type options struct {
+	threads  int
+	registry *ops.Registry
+}
+
+// WithThreads sets how many threads kernels may use; 0 (the default) means
+// GOMAXPROCS. Today's kernels run on the calling goroutine; the setting is
+// recorded so callers and tools can already express it.
+func WithThreads(n int) Option { return func(o *options) { o.threads = n } }
+
+// WithRegistry compiles against reg instead of the default registry (for
+// tests and custom operators).
+func WithRegistry(reg *ops.Registry) Option { return func(o *options) { o.registry = reg } }
+
+// Session is a compiled model ready to run.
+type Session struct {
+	model   *ir.Model
+	prog    *compiler.Program
+	inputs  []*ir.ValueInfo
+	feedIdx []int // feedIdx[i] is the program input bound by Run's inputs[i]
+	outputs []*ir.ValueInfo
+	threads int
+	closer  func() error
+}
+
+// Open loads and compiles the ONNX model at path. The file is memory-mapped
+// and its weights are used in place: tensors from the session, including
+// outputs that alias weights, are invalid after Close.
+func Open(path string, opts ...Option) (*Session, error) {
+	f, err := onnx.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := NewSession(f.Model, opts...)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	s.closer = f.Close
+	return s, nil
+}
+
+// OpenBytes loads and compiles an ONNX model held in data (for go:embed).
+// The session aliases data, which must not be modified while it is in use.
+func OpenBytes(data []byte, opts ...Option) (*Session, error) {
+	m, err := onnx.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	return NewSession(m, opts...)
+}
+
+// NewSession compiles m.
+func NewSession(m *ir.Model, opts ...Option) (*Session, error) {
+	o := options{registry: all.Registry()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.threads <= 0 {
+		o.threads = goruntime.GOMAXPROCS(0)
+	}
+	prog, err := compiler.Compile(m, o.registry)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{model: m, prog: prog, threads: o.threads}
+	for i, in := range prog.Inputs() {
+		if in.Default == nil {
+			s.inputs = append(s.inputs, in.Info)
+			s.feedIdx = append(s.feedIdx, i)
+		}
+	}
+	for _, out := range prog.Outputs() {
+		s.outputs = append(s.outputs, out.Info)
+	}
+	return s, nil
+}
+
+// Close releases the model file. It is safe to call more than once.
+func (s *Session) Close() error {
+	if s.closer == nil {
+		return nil
+	}
+	c := s.closer
+	s.closer = nil
+	return c()
+}
+
+// Model is the loaded model.
+func (s *Session) Model() *ir.Model { return s.model }
+
+// Threads is the configured thread count.
+func (s *Session) Threads() int { return s.threads }
+
+// Program is the compiled program.
+func (s *Session) Program() *compiler.Program { return s.prog }
+
+// Inputs are the inputs Run binds, in order: the graph inputs that have no
+// initializer.
+func (s *Session) Inputs() []*ir.ValueInfo { return s.inputs }
+
+// Outputs are the graph outputs, in the order Run returns them.
+func (s *Session) Outputs() []*ir.ValueInfo { return s.outputs }
+
+// ErrNotTensor is returned by Run when a graph output is a sequence or
+// optional; use RunValues for such models.
+var ErrNotTensor = errors.New("runtime: output is not a tensor")
+
+// Run executes the model on inputs given in Inputs() order and returns the
+// outputs in Outputs() order. Inputs are read, never modified.
+func (s *Session) Run(inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	vals := make([]ops.Value, len(inputs))
+	for i, t := range inputs {
+		if t != nil {
+			vals[i] = t
+		}
+	}
+	res, err := s.RunValues(vals)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*tensor.Tensor, len(res))
+	for i, v := range res {
+		t, ok := v.(*tensor.Tensor)
+		if !ok {
+			return nil, fmt.Errorf("%w: %q", ErrNotTensor, s.outputs[i].Name)
+		}
+		out[i] = t
+	}
+	return out, nil
+}
+
+// RunValues is Run for models whose inputs or outputs may be sequences or
+// optionals (see ops.Value).
+func (s *Session) RunValues(inputs []ops.Value) ([]ops.Value, error) {
+	if len(inputs) != len(s.inputs) {
+		return nil, fmt.Errorf("runtime: model takes %d inputs, got %d", len(s.inputs), len(inputs))
+	}
+	args := make([]ops.Value, len(s.prog.Inputs()))
+	for i, v := range inputs {
+		args[s.feedIdx[i]] = v
+	}
+	return s.prog.Run(args, nil)
+}
+
+// RunNamed executes the model with inputs by name. Inputs that have
+// initializers may be overridden by name too.
+func (s *Session) RunNamed(inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
+	args := make([]ops.Value, len(s.prog.Inputs()))
+	used := 0
+	for i, in := range s.prog.Inputs() {
+		if t, ok := inputs[in.Info.Name]; ok && t != nil {
+			args[i] = t
+			used++
+		}
+	}
+	if used != len(inputs) {
+		for name := range inputs {
+			if !s.hasInput(name) {
+				return nil, fmt.Errorf("runtime: model has no input %q", name)
+			}
+		}
+	}
+	res, err := s.prog.Run(args, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*tensor.Tensor, len(res))
+	for i, v := range res {
+		t, ok := v.(*tensor.Tensor)
+		if !ok {
+			return nil, fmt.Errorf("%w: %q", ErrNotTensor, s.outputs[i].Name)
+		}
+		out[s.outputs[i].Name] = t
+	}
+	return out, nil
+}
+
+func (s *Session) hasInput(name string) bool {
+	for _, in := range s.prog.Inputs() {
+		if in.Info.Name == name {
+			return true
+		}
+	}
+	return false
+}
