@@ -1,8 +1,8 @@
 package compiler
 
 import (
-	"fmt"
 	"container/heap"
+	"fmt"
 
 	"github.com/sinter-ml/sinter/ir"
 )

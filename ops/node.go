@@ -152,4 +152,3 @@ func (n *Node) Subgraph(name string) (Subgraph, error) {
 	}
 	return n.SubgraphFunc(a.G)
 }
-
