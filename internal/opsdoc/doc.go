@@ -6,7 +6,8 @@
 //	go run ./internal/opsdoc -o -         # prints to stdout
 //
 // or with go generate, which runs the directive below from this directory.
-// The package's test fails when docs/OPERATORS.md is stale.
+// It also refreshes the operator summary between the ops markers in
+// README.md. The package's tests fail when either is stale.
 package main
 
-//go:generate go run . -o ../../docs/OPERATORS.md
+//go:generate go run . -o ../../docs/OPERATORS.md -readme ../../README.md

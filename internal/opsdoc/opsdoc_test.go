@@ -23,6 +23,22 @@ func TestUpToDate(t *testing.T) {
 	}
 }
 
+// TestReadmeUpToDate fails when the README's operator summary is stale.
+func TestReadmeUpToDate(t *testing.T) {
+	path := filepath.Join("..", "..", "README.md")
+	have, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := withSummary(string(have), all.Registry().List())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want != string(have) {
+		t.Fatalf("README.md's operator summary is stale: run go generate ./internal/opsdoc")
+	}
+}
+
 func TestRender(t *testing.T) {
 	got := string(render([]ops.OpInfo{
 		{Domain: "", Op: "Add", Sinces: []int64{7, 13, 14}, Max: 17},
