@@ -27,9 +27,13 @@ const maxGraphDepth = 64
 // An operator reg lacks at the model's opset yields an error wrapping
 // ops.ErrUnsupported that names op, domain and version. Graph defects
 // (cycles, values defined twice or never, bad attributes) name the node.
-func Compile(m *ir.Model, reg *ops.Registry) (*Program, error) {
+func Compile(m *ir.Model, reg *ops.Registry, opts ...Option) (*Program, error) {
 	if m == nil || m.Graph == nil {
 		return nil, fmt.Errorf("compiler: model has no graph")
+	}
+	o := options{optimize: true}
+	for _, opt := range opts {
+		opt(&o)
 	}
 	c := &compiler{reg: reg, opsets: m.Opsets, inl: newInliner(m)}
 	if c.opsets == nil {
@@ -47,12 +51,36 @@ func Compile(m *ir.Model, reg *ops.Registry) (*Program, error) {
 	}
 	g := *m.Graph
 	g.Nodes = nodes
+	var stats []PassStat
+	if o.optimize {
+		// The passes need a well-formed graph: report defects in the
+		// model's own terms before rewriting anything.
+		if err := (&optimizer{g: &g}).check(); err != nil {
+			return nil, fmt.Errorf("compiler: graph %q: %w", g.Name, err)
+		}
+		if stats, err = optimize(&g, reg, c.opsetFor); err != nil {
+			return nil, fmt.Errorf("compiler: %w", err)
+		}
+	}
 	p, err := c.graph(&g, nil, 0)
 	if err != nil {
 		return nil, fmt.Errorf("compiler: %w", err)
 	}
+	p.passes = stats
 	return p, nil
 }
+
+// Option configures Compile.
+type Option func(*options)
+
+type options struct {
+	optimize bool
+}
+
+// WithOptimization turns the graph optimisation passes on (the default) or
+// off. Off compiles the graph exactly as written: for debugging, and for
+// tests that compare optimised and unoptimised outputs.
+func WithOptimization(on bool) Option { return func(o *options) { o.optimize = on } }
 
 type compiler struct {
 	reg    *ops.Registry

@@ -179,3 +179,57 @@ func TestFunctionInlining(t *testing.T) {
 		t.Fatalf("got %v, want 3", got)
 	}
 }
+
+func passChanges(p *Program) map[string]int {
+	m := map[string]int{}
+	for _, s := range p.Passes() {
+		m[s.Name] = s.Changes
+	}
+	return m
+}
+
+func TestPassesFoldEliminateAndKeepTheModel(t *testing.T) {
+	// k = Constant(5); c = AddOne(k) (foldable); i = Identity(x) is not
+	// registered in the test registry, so use AddOne chains: y = AddOne(x)
+	// + dead = AddOne(c) unused.
+	reg := testRegistry()
+	reg.Register("", "Identity", 1, func(n *ops.Node) (ops.Kernel, error) {
+		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) { return in[:1], nil }, nil
+	})
+	m := model([]*ir.Node{
+		{OpType: "Constant", Outputs: []string{"k"}, Attrs: []*ir.Attribute{{Name: "value", Type: ir.AttrTensor, T: f32(5)}}},
+		{OpType: "AddOne", Inputs: []string{"k"}, Outputs: []string{"c"}},
+		{OpType: "AddOne", Inputs: []string{"c"}, Outputs: []string{"dead"}},
+		{OpType: "Identity", Inputs: []string{"x"}, Outputs: []string{"i"}},
+		{OpType: "AddOne", Inputs: []string{"i"}, Outputs: []string{"y"}},
+	}, []string{"x"}, []string{"y", "c"})
+	before := len(m.Graph.Nodes)
+	p, err := Compile(m, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Graph.Nodes) != before || m.Graph.Nodes[4].Inputs[0] != "i" || len(m.Graph.Initializers) != 0 {
+		t.Fatal("optimisation modified the caller's model")
+	}
+	ch := passChanges(p)
+	if ch["identity-elimination"] != 1 || ch["constant-folding"] < 2 || ch["dead-code-elimination"] < 1 {
+		t.Errorf("pass changes %v", ch)
+	}
+	if p.NumSteps() != 1 {
+		t.Errorf("%d steps left, want 1 (y = AddOne(x))", p.NumSteps())
+	}
+	out, err := p.Run([]ops.Value{f32(1)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y, c := out[0].(*tensor.Tensor).Float32s()[0], out[1].(*tensor.Tensor).Float32s()[0]; y != 2 || c != 6 {
+		t.Fatalf("y=%v c=%v, want 2 and 6", y, c)
+	}
+	ref, err := Compile(m, reg, WithOptimization(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref.Passes() != nil || ref.NumSteps() != 4 {
+		t.Errorf("unoptimised: passes %v, %d steps (want 4: Constant is evaluated at compile time)", ref.Passes(), ref.NumSteps())
+	}
+}

@@ -19,7 +19,13 @@ type Program struct {
 	steps   []step
 	// hiddenSlots[i] receives the i-th hidden (captured outer) value.
 	hiddenSlots []int
+	// passes records what each optimisation pass changed (nil: not optimised).
+	passes []PassStat
 }
+
+// Passes reports the optimisation passes run and how many changes each
+// made; nil when the program was compiled without optimisation.
+func (p *Program) Passes() []PassStat { return p.passes }
 
 // Input is a graph input. Default is its initializer when the graph gives
 // one (the caller may then omit it).

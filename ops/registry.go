@@ -77,11 +77,26 @@ type Registry struct {
 	// operator registered since version s implements versions s … up to the
 	// next registration's since − 1, or up to maxOpset.
 	maxOpset map[string]int64
+	// nondet holds ops whose outputs are not a function of their inputs
+	// (random sampling): the compiler never folds them.
+	nondet map[key]bool
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{ops: map[key][]entry{}, maxOpset: map[string]int64{}}
+	return &Registry{ops: map[key][]entry{}, maxOpset: map[string]int64{}, nondet: map[key]bool{}}
+}
+
+// MarkNondeterministic records that op's outputs are not determined by its
+// inputs and attributes alone (random sampling), so it must run every time.
+func (r *Registry) MarkNondeterministic(domain, op string) {
+	r.nondet[key{ir.NormalizeDomain(domain), op}] = true
+}
+
+// Deterministic reports whether op's outputs depend only on its inputs and
+// attributes, which makes it safe to evaluate once at compile time.
+func (r *Registry) Deterministic(domain, op string) bool {
+	return !r.nondet[key{ir.NormalizeDomain(domain), op}]
 }
 
 // ClaimOpset declares that the registry implements domain up to version max.

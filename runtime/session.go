@@ -19,8 +19,9 @@ import (
 type Option func(*options)
 
 type options struct {
-	threads  int
-	registry *ops.Registry
+	threads    int
+	registry   *ops.Registry
+	unoptimize bool
 }
 
 // WithThreads sets how many threads kernels may use; 0 (the default) means
@@ -31,6 +32,10 @@ func WithThreads(n int) Option { return func(o *options) { o.threads = n } }
 // WithRegistry compiles against reg instead of the default registry (for
 // tests and custom operators).
 func WithRegistry(reg *ops.Registry) Option { return func(o *options) { o.registry = reg } }
+
+// WithOptimization turns the compiler's graph optimisations on (the
+// default) or off; off runs the graph exactly as written, for debugging.
+func WithOptimization(on bool) Option { return func(o *options) { o.unoptimize = !on } }
 
 // Session is a compiled model ready to run.
 type Session struct {
@@ -79,7 +84,7 @@ func NewSession(m *ir.Model, opts ...Option) (*Session, error) {
 	if o.threads <= 0 {
 		o.threads = goruntime.GOMAXPROCS(0)
 	}
-	prog, err := compiler.Compile(m, o.registry)
+	prog, err := compiler.Compile(m, o.registry, compiler.WithOptimization(!o.unoptimize))
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/sinter-ml/sinter/compiler"
 	"io"
 	"sort"
 	"strings"
@@ -27,13 +28,13 @@ func cmdInspect(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	return describe(stdout, model, s.Model(), s.Inputs(), s.Outputs())
+	return describe(stdout, model, s.Model(), s.Inputs(), s.Outputs(), s.Program())
 }
 
 // describe prints the summary inspect shows: metadata, inputs to feed and
 // outputs with types, operator counts (subgraphs included), opsets,
 // initializers, fusions and memory plan.
-func describe(w io.Writer, path string, m *ir.Model, inputs, outputs []*ir.ValueInfo) error {
+func describe(w io.Writer, path string, m *ir.Model, inputs, outputs []*ir.ValueInfo, prog *compiler.Program) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	g := m.Graph
 	fmt.Fprintf(tw, "model\t%s\n", path)
@@ -75,6 +76,17 @@ func describe(w io.Writer, path string, m *ir.Model, inputs, outputs []*ir.Value
 	fmt.Fprintf(tw, "initializers\t%d (%s)\n", len(g.Initializers), formatBytes(bytes))
 	if len(m.Functions) > 0 {
 		fmt.Fprintf(tw, "functions\t%d\n", len(m.Functions))
+	}
+	if prog != nil {
+		fmt.Fprintf(tw, "compiled steps\t%d\n", prog.NumSteps())
+		if passes := prog.Passes(); passes != nil {
+			fmt.Fprintf(tw, "passes\t\n")
+			for _, p := range passes {
+				fmt.Fprintf(tw, "  %s\t%d changes\n", p.Name, p.Changes)
+			}
+		} else {
+			fmt.Fprintf(tw, "passes\tnone (optimisation off)\n")
+		}
 	}
 	fmt.Fprintf(tw, "fusions applied\tnone\n")
 	fmt.Fprintf(tw, "memory plan\tnot available (no planner yet)\n")

@@ -76,7 +76,7 @@ var ErrTimeout = errors.New("timed out")
 // RunCase runs c against reg and returns nil when every data set matches.
 // A panic inside Sinter is returned as an error (it is still a bug), and a
 // case running past limit is abandoned with ErrTimeout.
-func RunCase(c Case, reg *ops.Registry, limit time.Duration) error {
+func RunCase(c Case, reg *ops.Registry, limit time.Duration, opts ...compiler.Option) error {
 	done := make(chan error, 1)
 	go func() {
 		defer func() {
@@ -84,7 +84,7 @@ func RunCase(c Case, reg *ops.Registry, limit time.Duration) error {
 				done <- fmt.Errorf("panic: %v\n%s", r, firstFrames(debug.Stack()))
 			}
 		}()
-		done <- runCase(c, reg)
+		done <- runCase(c, reg, opts)
 	}()
 	select {
 	case err := <-done:
@@ -102,13 +102,13 @@ func firstFrames(stack []byte) string {
 	return strings.Join(lines, "\n")
 }
 
-func runCase(c Case, reg *ops.Registry) error {
+func runCase(c Case, reg *ops.Registry, opts []compiler.Option) error {
 	f, err := onnx.Open(filepath.Join(c.Dir, "model.onnx"))
 	if err != nil {
 		return fmt.Errorf("load: %w", err)
 	}
 	defer f.Close()
-	prog, err := compiler.Compile(f.Model, reg)
+	prog, err := compiler.Compile(f.Model, reg, opts...)
 	if err != nil {
 		return err
 	}

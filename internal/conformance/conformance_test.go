@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sinter-ml/sinter/compiler"
 	"github.com/sinter-ml/sinter/internal/conformance"
 	"github.com/sinter-ml/sinter/ops/all"
 )
@@ -62,7 +63,14 @@ func TestConformance(t *testing.T) {
 	reg := all.Registry()
 	got := map[string]conformance.Outcome{}
 	for _, c := range cases {
-		if err := conformance.RunCase(c, reg, time.Minute); err != nil {
+		// The optimised program is what users run; the unoptimised one is
+		// the reference. Both must meet the same expectation.
+		err := conformance.RunCase(c, reg, time.Minute)
+		errRef := conformance.RunCase(c, reg, time.Minute, compiler.WithOptimization(false))
+		if (err == nil) != (errRef == nil) {
+			t.Errorf("%s: optimised and unoptimised programs disagree: %v / %v", c.ID(), err, errRef)
+		}
+		if err != nil {
 			got[c.ID()] = conformance.Outcome{Reason: conformance.ReasonOf(err)}
 		} else {
 			got[c.ID()] = conformance.Outcome{Pass: true}

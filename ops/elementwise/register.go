@@ -83,4 +83,6 @@ func Register(r *ops.Registry) {
 	r.RegisterValue("", "Identity", 14, bindIdentityValue)
 	r.RegisterValue("", "Identity", 16, bindIdentityValue)
 	reg("Dropout", []int64{1, 6, 7, 10, 12, 13}, bindDropout)
+	// In training mode Dropout samples a mask; the compiler must not fold it.
+	r.MarkNondeterministic("", "Dropout")
 }

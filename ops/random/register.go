@@ -33,6 +33,9 @@ func Register(r *ops.Registry) {
 	r.Register("", "RandomUniformLike", 1, bindDistribution("RandomUniformLike", uniform, true))
 	r.Register("", "Multinomial", 7, bindMultinomial)
 	r.Register("", "Bernoulli", 15, bindBernoulli)
+	for _, op := range []string{"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli"} {
+		r.MarkNondeterministic("", op)
+	}
 }
 
 // ---- seeds ----

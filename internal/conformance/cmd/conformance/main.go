@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/sinter-ml/sinter/compiler"
 	"github.com/sinter-ml/sinter/internal/conformance"
 	"github.com/sinter-ml/sinter/ops/all"
 )
@@ -20,6 +21,7 @@ func main() {
 	data := flag.String("data", conformance.Root(), "ONNX backend test data root")
 	quiet := flag.Bool("q", false, "print failures and the tally only")
 	limit := flag.Duration("timeout", time.Minute, "per-case time limit")
+	optimize := flag.Bool("O", true, "run the compiler's optimisation passes")
 	flag.Parse()
 	var re *regexp.Regexp
 	if *run != "" {
@@ -41,7 +43,7 @@ func main() {
 			continue
 		}
 		total[c.Suite]++
-		err := conformance.RunCase(c, reg, *limit)
+		err := conformance.RunCase(c, reg, *limit, compiler.WithOptimization(*optimize))
 		if err == nil {
 			pass[c.Suite]++
 			if !*quiet {
