@@ -1,0 +1,101 @@
+package gemm
+
+import "math"
+
+// Activation is a function applied to every output element as it is stored.
+type Activation uint8
+
+// Activations. Parameters come from Epilogue.Alpha and Epilogue.Beta.
+const (
+	ActNone      Activation = iota
+	ActRelu                 // max(x, 0)
+	ActClip                 // min(max(x, Alpha), Beta)
+	ActLeakyRelu            // x if x ≥ 0 else Alpha·x
+	ActSigmoid              // 1/(1+e^-x)
+	ActTanh                 // tanh(x)
+	ActGelu                 // x·Φ(x) (erf form)
+	ActGeluTanh             // tanh approximation of Gelu
+)
+
+// Epilogue is applied to each output element once its sum is complete, while
+// the tile is still in cache:
+//
+//	c[i,j] = Act(alpha·op(A)·op(B)[i,j] + beta·c[i,j] + Bias[j or i] + Residual[i·LDR+j])
+type Epilogue struct {
+	Bias       []float32 // length N (per column), or M when BiasPerRow; nil for none
+	BiasPerRow bool
+	Residual   []float32 // M×N with row stride LDR; nil for none
+	LDR        int
+	Act        Activation
+	Alpha      float32 // LeakyRelu slope, Clip minimum
+	Beta       float32 // Clip maximum
+}
+
+func (e *Epilogue) empty() bool {
+	return e == nil || (e.Bias == nil && e.Residual == nil && e.Act == ActNone)
+}
+
+// apply finishes c[0:n], which is row i, columns [j0, j0+n) of the output.
+func (e *Epilogue) apply(c []float32, i, j0 int) {
+	if e.Bias != nil {
+		if e.BiasPerRow {
+			bv := e.Bias[i]
+			for j := range c {
+				c[j] += bv
+			}
+		} else {
+			bias := e.Bias[j0 : j0+len(c)]
+			for j := range c {
+				c[j] += bias[j]
+			}
+		}
+	}
+	if e.Residual != nil {
+		res := e.Residual[i*e.LDR+j0 : i*e.LDR+j0+len(c)]
+		for j := range c {
+			c[j] += res[j]
+		}
+	}
+	Activate(e.Act, e.Alpha, e.Beta, c)
+}
+
+// Activate applies act in place.
+func Activate(act Activation, alpha, beta float32, x []float32) {
+	switch act {
+	case ActNone:
+	case ActRelu:
+		for i, v := range x {
+			x[i] = max(v, 0)
+		}
+	case ActClip:
+		for i, v := range x {
+			x[i] = min(max(v, alpha), beta)
+		}
+	case ActLeakyRelu:
+		for i, v := range x {
+			if v < 0 {
+				x[i] = alpha * v
+			}
+		}
+	case ActSigmoid:
+		for i, v := range x {
+			x[i] = float32(1 / (1 + math.Exp(-float64(v))))
+		}
+	case ActTanh:
+		for i, v := range x {
+			x[i] = float32(math.Tanh(float64(v)))
+		}
+	case ActGelu:
+		for i, v := range x {
+			x[i] = float32(0.5 * float64(v) * (1 + math.Erf(float64(v)/math.Sqrt2)))
+		}
+	case ActGeluTanh:
+		const s = 0.7978845608028654 // √(2/π)
+		for i, v := range x {
+			f := float64(v)
+			x[i] = float32(0.5 * f * (1 + math.Tanh(s*(f+0.044715*f*f*f))))
+		}
+	default:
+		panic("gemm: unknown activation")
+	}
+}

@@ -1,0 +1,313 @@
+// Package gemm is Sinter's single-precision matrix multiply: a BLIS-style
+// driver in Go (cache blocking sized from the detected caches, packed A and B
+// panels, edge tiles, an epilogue fused into the store, pre-packed weights)
+// over micro-kernels chosen once per CPU tier — AVX-512, AVX2+FMA, arm64 NEON
+// in assembly, and pure Go everywhere else.
+//
+// Work is split over independent output tiles on a parallel.Pool, never
+// over K, and every output element is computed by the same chain of
+// operations whatever the tiling, so results are bitwise identical for any
+// thread count.
+package gemm
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/sinter-ml/sinter/internal/cpu"
+	"github.com/sinter-ml/sinter/kernels/parallel"
+)
+
+// Options are the optional parts of a multiply.
+type Options struct {
+	// Pool runs the tiles; nil means parallel.Default(). A pool of one
+	// thread runs everything on the caller.
+	Pool *parallel.Pool
+	// Epilogue, if not nil, is fused into the final store of each tile.
+	Epilogue *Epilogue
+}
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices, where
+// op(A) is m×k (A is k×m when transA), op(B) is k×n (B is n×k when transB) and
+// C is m×n, each with its row stride (lda, ldb, ldc). When beta is 0, C is not
+// read (NaNs in C do not propagate). It runs on parallel.Default().
+//
+// It panics if a slice is too short for its shape and stride, like BLAS.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	SgemmWith(Options{}, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmWith is Sgemm with a pool and an epilogue.
+func SgemmWith(o Options, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	pr := problem{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+		b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, ep: o.Epilogue, kern: current()}
+	pr.checkA()
+	checkMat("B", b, ldb, k, n, transB)
+	pr.run(o.Pool)
+}
+
+// SgemmPacked computes C = alpha·op(A)·B + beta·C with B pre-packed by PackB.
+func SgemmPacked(o Options, transA bool, m int, alpha float32, a []float32, lda int, pb *PackedB, beta float32, c []float32, ldc int) {
+	pr := problem{transA: transA, m: m, n: pb.n, k: pb.k, alpha: alpha, a: a, lda: lda,
+		pb: pb, beta: beta, c: c, ldc: ldc, ep: o.Epilogue, kern: pb.kern}
+	pr.checkA()
+	pr.run(o.Pool)
+}
+
+// Tier reports the tier whose kernel Sgemm uses now.
+func Tier() cpu.Tier { return current().tier }
+
+// KernelName names the micro-kernel Sgemm uses now, e.g. "avx512-12x32".
+func KernelName() string { return current().name }
+
+type problem struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	pb             *PackedB
+	ep             *Epilogue
+	kern           *kernel
+}
+
+func checkMat(name string, x []float32, ld, rows, cols int, trans bool) {
+	if trans {
+		rows, cols = cols, rows
+	}
+	if rows < 0 || cols < 0 {
+		panic(fmt.Sprintf("gemm: negative dimension for %s (%d×%d)", name, rows, cols))
+	}
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if ld < cols {
+		panic(fmt.Sprintf("gemm: %s stride %d < %d columns", name, ld, cols))
+	}
+	if len(x) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("gemm: %s has %d elements, %d×%d with stride %d needs %d", name, len(x), rows, cols, ld, (rows-1)*ld+cols))
+	}
+}
+
+func (pr *problem) checkA() {
+	checkMat("A", pr.a, pr.lda, pr.m, pr.k, pr.transA)
+	checkMat("C", pr.c, pr.ldc, pr.m, pr.n, false)
+	if e := pr.ep; e != nil {
+		if e.Bias != nil {
+			want := pr.n
+			if e.BiasPerRow {
+				want = pr.m
+			}
+			if len(e.Bias) < want {
+				panic(fmt.Sprintf("gemm: bias has %d elements, want %d", len(e.Bias), want))
+			}
+		}
+		if e.Residual != nil {
+			checkMat("residual", e.Residual, e.LDR, pr.m, pr.n, false)
+		}
+	}
+}
+
+// minFlopsPerThread is the work below which another thread costs more than
+// it saves.
+const minFlopsPerThread = 1 << 20
+
+// scratch is one task's packing space.
+type scratch struct {
+	a, b, tb, tc []float32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+func (pr *problem) run(pool *parallel.Pool) {
+	m, n, k := pr.m, pr.n, pr.k
+	if m == 0 || n == 0 {
+		return
+	}
+	kern := pr.kern
+	if k == 0 {
+		pr.scaleC(0, m, 0, n)
+		pr.finish(0, m, 0, n)
+		return
+	}
+	if pool == nil {
+		pool = parallel.Default()
+	}
+	mr, nr := kern.mr, kern.nr
+	mc, nc := kern.mc, kern.nc
+	threads := min(pool.Threads(), max(1, 2*m*n*k/minFlopsPerThread))
+	if threads > 1 {
+		// Aim for a few tiles per thread: shrink nc, then mc.
+		want := 3 * threads
+		for ceilDiv(m, mc)*ceilDiv(n, nc) < want && nc > 4*nr {
+			nc = roundUp(ceilDiv(nc, 2), nr)
+		}
+		for ceilDiv(m, mc)*ceilDiv(n, nc) < want && mc > mr {
+			mc = roundUp(ceilDiv(mc, 2), mr)
+		}
+	}
+	// Even out the blocks (keeping multiples of mr, nr).
+	mc = roundUp(ceilDiv(m, ceilDiv(m, mc)), mr)
+	nc = roundUp(ceilDiv(n, ceilDiv(n, nc)), nr)
+	mt, nt := ceilDiv(m, mc), ceilDiv(n, nc)
+	run := func(_, t int) {
+		i0, j0 := (t/nt)*mc, (t%nt)*nc
+		pr.tile(i0, min(mc, m-i0), j0, min(nc, n-j0))
+	}
+	if threads == 1 || mt*nt == 1 {
+		for t := range mt * nt {
+			run(0, t)
+		}
+		return
+	}
+	pool.Run(mt*nt, run)
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+func roundUp(a, b int) int { return ceilDiv(a, b) * b }
+
+// scaleC applies beta to C's block rows [i0,i0+m) × cols [j0,j0+n).
+func (pr *problem) scaleC(i0, m, j0, n int) {
+	if pr.beta == 1 {
+		return
+	}
+	for i := i0; i < i0+m; i++ {
+		row := pr.c[i*pr.ldc+j0 : i*pr.ldc+j0+n]
+		if pr.beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= pr.beta
+		}
+	}
+}
+
+// finish applies the epilogue to a block of C.
+func (pr *problem) finish(i0, m, j0, n int) {
+	if pr.ep.empty() {
+		return
+	}
+	for i := i0; i < i0+m; i++ {
+		pr.ep.apply(pr.c[i*pr.ldc+j0:i*pr.ldc+j0+n], i, j0)
+	}
+}
+
+// tile computes C's block rows [ic,ic+mb) × columns [jc,jc+nb) over all of K.
+func (pr *problem) tile(ic, mb, jc, nb int) {
+	kern := pr.kern
+	mr, nr, kc := kern.mr, kern.nr, kern.kc
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+	s.a = grow(s.a, roundUp(mb, mr)*kc)
+	s.tc = grow(s.tc, mr*nr)
+	// B directly from the caller's matrix when each B element is used by at
+	// most two row panels: packing would cost more than it saves.
+	direct := pr.pb == nil && !pr.transB && ceilDiv(pr.m, mr) <= 2
+	if pr.pb == nil && !direct {
+		s.b = grow(s.b, kc*roundUp(nb, nr))
+	}
+	if direct {
+		s.tb = grow(s.tb, kc*nr)
+	}
+	first := true
+	if pr.beta != 0 && pr.beta != 1 {
+		pr.scaleC(ic, mb, jc, nb)
+	}
+	for pc := 0; pc < pr.k; pc += kc {
+		kb := min(kc, pr.k-pc)
+		last := pc+kb == pr.k
+		packA(s.a, pr.transA, pr.a, pr.lda, ic, mb, pc, kb, mr, pr.alpha)
+		var bBase []float32 // strip at column jr starts at bBase[jr*kb:] (packed)
+		switch {
+		case pr.pb != nil:
+			off := pc*pr.pb.stride + jc*kb
+			bBase = pr.pb.data[off : off+kb*roundUp(nb, nr)]
+		case !direct:
+			packB(s.b, pr.transB, pr.b, pr.ldb, pc, kb, jc, nb, nr)
+			bBase = s.b
+		}
+		flags := 0
+		if !first || pr.beta != 0 {
+			flags = flagAccumulate
+		}
+		for jr := 0; jr < nb; jr += nr {
+			w := min(nr, nb-jr)
+			var bp *float32
+			ldb := nr
+			switch {
+			case !direct:
+				bp = &bBase[jr*kb]
+			case w == nr:
+				bp, ldb = &pr.b[pc*pr.ldb+jc+jr], pr.ldb
+			default:
+				packB(s.tb, false, pr.b, pr.ldb, pc, kb, jc+jr, w, nr)
+				bp = &s.tb[0]
+			}
+			for ir := 0; ir < mb; ir += mr {
+				r := min(mr, mb-ir)
+				ap := &s.a[ir*kb]
+				coff := (ic+ir)*pr.ldc + jc + jr
+				if w == nr {
+					kern.rows[r](kb, ap, bp, ldb, &pr.c[coff], pr.ldc, flags)
+					continue
+				}
+				// Edge strip: compute into a full tile, keep w columns.
+				tc := s.tc[:r*nr]
+				if flags&flagAccumulate != 0 {
+					for i := range r {
+						copy(tc[i*nr:i*nr+w], pr.c[coff+i*pr.ldc:coff+i*pr.ldc+w])
+					}
+				}
+				kern.rows[r](kb, ap, bp, ldb, &tc[0], nr, flags)
+				for i := range r {
+					copy(pr.c[coff+i*pr.ldc:coff+i*pr.ldc+w], tc[i*nr:i*nr+w])
+				}
+			}
+			if last {
+				pr.finish(ic, mb, jc+jr, w)
+			}
+		}
+		first = false
+	}
+}
+
+// PackedB is a B matrix packed once into the current kernel's panel layout,
+// for reuse across calls (weights). It is immutable and safe to share.
+type PackedB struct {
+	k, n   int
+	kern   *kernel
+	stride int // floats per K block row of strips: roundUp(n, nr) (times kb per block)
+	data   []float32
+}
+
+// K and N report op(B)'s shape.
+func (p *PackedB) K() int { return p.k }
+
+// N reports op(B)'s number of columns.
+func (p *PackedB) N() int { return p.n }
+
+// Bytes reports the packed size.
+func (p *PackedB) Bytes() int { return 4 * len(p.data) }
+
+// PackB packs op(B) (k×n; B is n×k when transB) for the kernel in force.
+// The K-block starting at row pc holds strips of nr columns, strip jr at
+// data[pc*stride + jr*kb :] with kb rows of nr floats each.
+func PackB(transB bool, k, n int, b []float32, ldb int) *PackedB {
+	checkMat("B", b, ldb, k, n, transB)
+	kern := current()
+	stride := roundUp(n, kern.nr)
+	pb := &PackedB{k: k, n: n, kern: kern, stride: stride, data: make([]float32, k*stride)}
+	for pc := 0; pc < k; pc += kern.kc {
+		kb := min(kern.kc, k-pc)
+		packB(pb.data[pc*stride:], transB, b, ldb, pc, kb, 0, n, kern.nr)
+	}
+	return pb
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package parallel
+
+func allowedCPUs() []int { return nil }
+
+func pinTo(int) (func(), bool) { return func() {}, false }

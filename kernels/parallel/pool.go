@@ -1,0 +1,222 @@
+// Package parallel runs kernel work over a fixed set of worker goroutines,
+// one per core, optionally pinned to a CPU each.
+//
+// A kernel splits its output into independent tiles and calls [Pool.Run]; no
+// goroutine is started per call. The caller's goroutine takes part in the
+// work, so a Run with one task (or a pool of one) costs no hand-off at all.
+// Kernels must make every task's result independent of which slot or how many
+// slots compute it (split output tiles, never a reduction), so results are
+// identical for any thread count.
+package parallel
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configure a Pool.
+type Options struct {
+	// Threads is the number of threads working on a Run, including the
+	// caller; 0 means runtime.GOMAXPROCS(0).
+	Threads int
+	// Pin locks each helper to an OS thread bound to one CPU of the process's
+	// affinity mask (Linux; ignored elsewhere or when not permitted).
+	Pin bool
+}
+
+// Pool is a fixed set of worker goroutines. Its methods are safe for
+// concurrent use; concurrent Runs share the helpers (a helper busy with one
+// Run is simply not used by another, whose caller does more of the work).
+type Pool struct {
+	threads int
+	helpers []*helper
+	quit    chan struct{}
+	done    sync.WaitGroup
+	pinned  atomic.Int32 // helpers that managed to pin
+	closed  atomic.Bool
+}
+
+// A helper spins for a short while after each job (kernels come in bursts),
+// then sleeps on its wake channel.
+type helper struct {
+	pending  atomic.Pointer[job]
+	sleeping atomic.Bool
+	wake     chan struct{}
+	_        [64]byte // keep helpers on separate cache lines
+}
+
+// spinFor is how long an idle helper polls before it sleeps.
+const spinFor = 50 * time.Microsecond
+
+type job struct {
+	fn    func(slot, task int)
+	n     int64
+	next  atomic.Int64
+	slot  atomic.Int32
+	wg    sync.WaitGroup
+	panic atomic.Pointer[any]
+}
+
+var jobPool = sync.Pool{New: func() any { return new(job) }}
+
+// New starts a pool. Close it when done.
+func New(o Options) *Pool {
+	n := o.Threads
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	p := &Pool{threads: n, quit: make(chan struct{})}
+	cpus := allowedCPUs()
+	for i := 1; i < n; i++ {
+		cpu := -1
+		if o.Pin && len(cpus) > 1 {
+			cpu = cpus[i%len(cpus)]
+		}
+		h := &helper{wake: make(chan struct{}, 1)}
+		p.helpers = append(p.helpers, h)
+		p.done.Add(1)
+		go p.worker(h, cpu)
+	}
+	return p
+}
+
+// Threads reports how many threads (caller included) work on a Run.
+func (p *Pool) Threads() int { return p.threads }
+
+// Pinned reports how many helper threads are bound to a CPU.
+func (p *Pool) Pinned() int { return int(p.pinned.Load()) }
+
+// Close stops the helpers (after the Runs in flight) and restores their
+// threads' CPU masks. A closed pool runs everything on the caller.
+func (p *Pool) Close() {
+	if p.closed.Swap(true) {
+		return
+	}
+	close(p.quit)
+	p.done.Wait()
+}
+
+func (p *Pool) worker(h *helper, cpu int) {
+	defer p.done.Done()
+	if cpu >= 0 {
+		runtime.LockOSThread()
+		restore, ok := pinTo(cpu)
+		if ok {
+			p.pinned.Add(1)
+		}
+		defer func() {
+			restore()
+			runtime.UnlockOSThread()
+		}()
+	}
+	for {
+		// Spin: poll for work until spinFor has passed without any.
+		deadline := time.Now().Add(spinFor)
+		for i := 0; ; i++ {
+			if j := h.pending.Load(); j != nil {
+				j.loop(int(j.slot.Add(1)))
+				h.pending.Store(nil)
+				j.wg.Done()
+				deadline = time.Now().Add(spinFor)
+				continue
+			}
+			if i&255 == 255 && time.Now().After(deadline) {
+				break
+			}
+		}
+		// Sleep. Run stores pending, then reads sleeping; we store sleeping,
+		// then read pending: one of us sees the other.
+		h.sleeping.Store(true)
+		if h.pending.Load() == nil {
+			select {
+			case <-h.wake:
+			case <-p.quit:
+				h.sleeping.Store(false)
+				return
+			}
+		}
+		h.sleeping.Store(false)
+	}
+}
+
+func (j *job) loop(slot int) {
+	defer func() {
+		if r := recover(); r != nil {
+			j.panic.CompareAndSwap(nil, &r)
+			j.next.Store(j.n) // stop handing out tasks
+		}
+	}()
+	for {
+		t := j.next.Add(1) - 1
+		if t >= j.n {
+			return
+		}
+		j.fn(slot, int(t))
+	}
+}
+
+// Slots returns how many distinct slot numbers a Run of ntasks may pass to
+// its function: slots are in [0, Slots(ntasks)).
+func (p *Pool) Slots(ntasks int) int {
+	return max(1, min(p.threads, ntasks))
+}
+
+// Run calls fn(slot, task) once for every task in [0, ntasks) and returns
+// when all have returned. Tasks run concurrently in any order; slot numbers
+// are unique among the goroutines working on this Run (use them to index
+// per-call scratch). A panic in fn is re-raised in the caller.
+func (p *Pool) Run(ntasks int, fn func(slot, task int)) {
+	if ntasks <= 0 {
+		return
+	}
+	want := p.Slots(ntasks) - 1
+	if want == 0 || p.closed.Load() {
+		for t := range ntasks {
+			fn(0, t)
+		}
+		return
+	}
+	j := jobPool.Get().(*job)
+	j.fn, j.n = fn, int64(ntasks)
+	j.next.Store(0)
+	j.slot.Store(0)
+	for _, h := range p.helpers {
+		if want == 0 {
+			break
+		}
+		j.wg.Add(1)
+		if !h.pending.CompareAndSwap(nil, j) {
+			j.wg.Done() // busy with another Run
+			continue
+		}
+		want--
+		if h.sleeping.Load() {
+			select {
+			case h.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+	j.loop(0)
+	j.wg.Wait()
+	r := j.panic.Swap(nil)
+	j.fn = nil
+	jobPool.Put(j)
+	if r != nil {
+		panic(*r)
+	}
+}
+
+var (
+	defaultOnce sync.Once
+	defaultPool *Pool
+)
+
+// Default returns the process-wide pool: GOMAXPROCS threads, pinned where
+// the OS allows.
+func Default() *Pool {
+	defaultOnce.Do(func() { defaultPool = New(Options{Pin: true}) })
+	return defaultPool
+}

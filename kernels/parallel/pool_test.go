@@ -1,0 +1,86 @@
+package parallel
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+func TestRunCoversEveryTaskOnce(t *testing.T) {
+	for _, threads := range []int{1, 2, 3, 8} {
+		p := New(Options{Threads: threads, Pin: true})
+		for _, n := range []int{0, 1, 2, 7, 100, 1000} {
+			hits := make([]atomic.Int32, n)
+			slots := p.Slots(n)
+			var bad atomic.Bool
+			p.Run(n, func(slot, task int) {
+				if slot < 0 || slot >= slots {
+					bad.Store(true)
+				}
+				hits[task].Add(1)
+			})
+			if bad.Load() {
+				t.Fatalf("threads %d n %d: slot out of range", threads, n)
+			}
+			for i := range hits {
+				if hits[i].Load() != 1 {
+					t.Fatalf("threads %d n %d: task %d ran %d times", threads, n, i, hits[i].Load())
+				}
+			}
+		}
+		p.Close()
+		p.Close()
+		p.Run(3, func(int, int) {}) // closed pool: runs on the caller
+	}
+}
+
+func TestSlotsAreExclusive(t *testing.T) {
+	p := New(Options{Threads: 4})
+	defer p.Close()
+	var wg sync.WaitGroup
+	for range 4 { // concurrent Runs share the helpers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				busy := make([]atomic.Int32, p.Slots(64))
+				p.Run(64, func(slot, task int) {
+					if busy[slot].Add(1) != 1 {
+						t.Error("slot used by two goroutines at once")
+					}
+					busy[slot].Add(-1)
+				})
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestPanicPropagates(t *testing.T) {
+	p := New(Options{Threads: 2})
+	defer p.Close()
+	defer func() {
+		if r := recover(); r != "boom" {
+			t.Fatalf("recovered %v", r)
+		}
+	}()
+	p.Run(16, func(slot, task int) {
+		if task == 5 {
+			panic("boom")
+		}
+	})
+}
+
+func TestPinning(t *testing.T) {
+	p := New(Options{Threads: 2, Pin: true})
+	defer p.Close()
+	p.Run(2, func(int, int) {})
+	t.Logf("pinned helpers: %d, allowed CPUs %v", p.Pinned(), allowedCPUs())
+}
+
+func BenchmarkRunOverhead(b *testing.B) {
+	p := Default()
+	for b.Loop() {
+		p.Run(p.Threads(), func(int, int) {})
+	}
+}
