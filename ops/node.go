@@ -152,3 +152,24 @@ func (n *Node) Subgraph(name string) (Subgraph, error) {
 	}
 	return n.SubgraphFunc(a.G)
 }
+
+// WithArity wraps bind so that binding fails unless the node declares
+// between minIn and maxIn inputs (the first minIn of them present) and at
+// least minOut outputs. With it a kernel may index its required inputs
+// without checking them.
+func WithArity(minIn, maxIn, minOut int, bind BindFunc) BindFunc {
+	return func(n *Node) (Kernel, error) {
+		if n.NumInputs() < minIn || n.NumInputs() > maxIn {
+			return nil, fmt.Errorf("%s takes %d to %d inputs, node has %d", n.OpType, minIn, maxIn, n.NumInputs())
+		}
+		for i := 0; i < minIn; i++ {
+			if !n.HasInput(i) {
+				return nil, fmt.Errorf("%s: required input %d is missing", n.OpType, i)
+			}
+		}
+		if n.NumOutputs() < minOut {
+			return nil, fmt.Errorf("%s produces %d outputs, node declares %d", n.OpType, minOut, n.NumOutputs())
+		}
+		return bind(n)
+	}
+}

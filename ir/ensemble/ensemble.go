@@ -12,29 +12,29 @@
 // A row x (NumFeatures values) is scored as follows.
 //
 //  1. Each tree is walked from Nodes[0]. A split node reads v = x[Feature],
-//     rounded according to Ensemble.Precision, and goes to True or False:
-//     - Missing handling (Node.Missing) first: MissingNaN sends NaN to the
-//     default branch (True when DefaultTrue, else False); MissingZero sends
-//     NaN and every |v| ≤ ZeroThreshold to the default branch (LightGBM
-//     "Zero"); MissingAsZero replaces NaN by 0 and then compares (LightGBM
-//     "None"); MissingIEEE lets NaN go through the comparison (false for
-//     every op except NE, not a member of any set).
-//     - Comparison: LT v<t, LE v≤t, GT v>t, GE v≥t, EQ v==t, NE v!=t with
-//     t = Threshold (rounded like v; see Precision).
-//     - InSet (categorical bitset): the category c is derived from v by
-//     Ensemble.Categories; v is in the set when c ≥ 0 and bit c of Cats
-//     (word c/32, bit c%32, least significant first) is set. Values outside
-//     the bitset, negative or huge values are not members.
-//     - InValues: v equals one of Values (compared at the ensemble's precision).
+//     rounded according to Ensemble.Precision, and goes to True or False.
+//     Missing handling (Node.Missing) comes first: MissingNaN sends NaN to
+//     the default branch (True when DefaultTrue, else False); MissingZero
+//     sends NaN and every |v| ≤ ZeroThreshold there (LightGBM "Zero");
+//     MissingAsZero replaces NaN by 0 and compares (LightGBM "None");
+//     MissingIEEE lets NaN through the comparison (false for every op
+//     except NE, never a set member). Then the test: LT v<t, LE v≤t, GT v>t,
+//     GE v≥t, EQ v==t, NE v!=t with t = Threshold (rounded like v); InSet
+//     (categorical bitset): the category c is derived from v by
+//     Ensemble.Categories and is a member when bit c of Cats (word c/32, bit
+//     c%32, least significant first) is set (out-of-range, negative and huge
+//     values are not members); InValues: v equals one of Values.
 //  2. A leaf contributes, for each entry of Leaf, Value × w (w = TreeWeights[tree], or 1) to the
 //     target Target. If the leaf has Linear terms, those replace Leaf: each
 //     contributes Const + Σ Coeffs[j]·x[Features[j]] (computed at the
-//     accumulation precision, terms in order) × w to its Target;
+//     accumulation precision, terms in order, each product rounded before
+//     it is added: no fused multiply-add) × w to its Target;
 //     under LinearNaNFallback a NaN in any used feature makes the leaf
 //     contribute its Leaf entries instead (LightGBM), under LinearNaNSkip NaN
 //     features are skipped (XGBoost gblinear).
 //  3. Contributions are aggregated per target in tree order (Aggregate):
-//     Sum, Average (sum / number of trees), Min or Max (over the trees that
+//     Sum, Average (sum / number of trees feeding the target: trees with a
+//     leaf entry for it, see TreesPerTarget), Min or Max (over the trees that
 //     contributed to the target; a target no tree reached stays 0). The
 //     accumulator has the precision Accumulate (Float32 like XGBoost and
 //     ONNX Runtime's float kernels, Float64 like LightGBM and scikit-learn).
@@ -190,9 +190,9 @@ const (
 	Logistic
 	// Softmax over the targets.
 	Softmax
-	// SoftmaxZero: softmax over the non-zero margins; zero margins stay 0 (ONNX).
+	// SoftmaxZero: softmax over the non-zero margins (|m| > 1e-7); the others stay 0 (ONNX).
 	SoftmaxZero
-	// Probit: √2·erfinv(2m−1) (ONNX).
+	// Probit: √2·erfinv(2m−1) (ONNX; ONNX Runtime's float32 approximation, see Probit1).
 	Probit
 	// Exp: exp(m) (Poisson, Gamma, Tweedie, survival:cox, survival:aft).
 	Exp

@@ -281,3 +281,24 @@ func TestModel(t *testing.T) {
 		t.Fatalf("label type %v", m.Graph.Outputs[0].Type.Elem)
 	}
 }
+
+// TestAverageMultiTarget: Average divides each target by the trees feeding
+// it (LightGBM random forest with K classes: trees/K per class).
+func TestAverageMultiTarget(t *testing.T) {
+	leaf := func(target int32, v float64) Tree {
+		return Tree{Nodes: []Node{{Op: Leaf, Leaf: []LeafValue{{target, v}}}}}
+	}
+	e := &Ensemble{NumFeatures: 1, NumTargets: 3, Aggregate: Average,
+		Trees: []Tree{leaf(0, 1), leaf(1, 2), leaf(0, 3), leaf(1, 5), leaf(0, 0.5), leaf(1, 0.25)}}
+	if err := e.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.TreesPerTarget(); !reflect.DeepEqual(got, []int{3, 3, 0}) {
+		t.Fatalf("TreesPerTarget = %v", got)
+	}
+	m := make([]float64, 3)
+	e.Eval([]float64{0}, m, nil, nil)
+	if want := []float64{(1 + 3 + 0.5) / 3.0, (2 + 5 + 0.25) / 3.0, 0}; !reflect.DeepEqual(m, want) {
+		t.Fatalf("margin %v, want %v", m, want)
+	}
+}

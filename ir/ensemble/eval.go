@@ -159,10 +159,13 @@ func (e *Ensemble) Eval(x []float64, margin, pred []float64, leaves []int64) {
 					if math.IsNaN(xv) {
 						continue // only reached under LinearNaNSkip
 					}
-					v = round(v + round(round(lt.Coeffs[j])*round(xv)))
+					// The explicit float64 conversion rounds the product,
+					// so the compiler may not fuse it with the addition
+					// into an FMA (arm64, ppc64le, s390x, riscv64).
+					v = round(v + round(float64(round(lt.Coeffs[j])*round(xv))))
 				}
 				if w != 1 {
-					v = round(w * v)
+					v = round(float64(w * v))
 				}
 				add(lt.Target, v)
 			}
@@ -171,14 +174,16 @@ func (e *Ensemble) Eval(x []float64, margin, pred []float64, leaves []int64) {
 		for _, lv := range leaf.Leaf {
 			v := round(lv.Value)
 			if w != 1 {
-				v = round(w * v)
+				v = round(float64(w * v))
 			}
 			add(lv.Target, v)
 		}
 	}
-	if e.Aggregate == Average && len(e.Trees) > 0 {
-		for j := range acc {
-			acc[j] = round(acc[j] / float64(len(e.Trees)))
+	if e.Aggregate == Average {
+		for j, n := range e.TreesPerTarget() {
+			if n > 0 {
+				acc[j] = round(acc[j] / float64(n))
+			}
 		}
 	}
 	if !e.BaseFirst && e.BaseValues != nil {
@@ -192,6 +197,34 @@ func (e *Ensemble) Eval(x []float64, margin, pred []float64, leaves []int64) {
 	if pred != nil {
 		ApplyPost(e.Post, e.Scale(), acc, pred)
 	}
+}
+
+// TreesPerTarget returns, for each target, the number of trees feeding it:
+// trees with at least one leaf entry (Leaf or Linear) for that target.
+// Average divides each target's sum by this count (LightGBM random forests
+// with K classes: trees/K each; ONNX AVERAGE, where every tree feeds every
+// target, or has a zero vote for it: the number of trees).
+func (e *Ensemble) TreesPerTarget() []int {
+	n := make([]int, e.NumTargets)
+	seen := make([]int, e.NumTargets) // 1 + index of the last tree counted
+	for ti := range e.Trees {
+		for ni := range e.Trees[ti].Nodes {
+			nd := &e.Trees[ti].Nodes[ni]
+			for _, lv := range nd.Leaf {
+				if seen[lv.Target] != ti+1 {
+					seen[lv.Target] = ti + 1
+					n[lv.Target]++
+				}
+			}
+			for _, lt := range nd.Linear {
+				if seen[lt.Target] != ti+1 {
+					seen[lt.Target] = ti + 1
+					n[lt.Target]++
+				}
+			}
+		}
+	}
+	return n
 }
 
 func linearHasNaN(terms []LinearTerm, x []float64) bool {
@@ -229,19 +262,19 @@ func ApplyPost(p Post, scale float64, m, out []float64) {
 			out[j] /= s
 		}
 	case SoftmaxZero:
+		// As ONNX Runtime: the max runs over every margin; margins with
+		// |m| ≤ 1e-7 stay 0.
 		mx := math.Inf(-1)
 		for _, v := range m {
-			if v != 0 {
-				mx = math.Max(mx, v)
-			}
+			mx = math.Max(mx, v)
 		}
 		s := 0.0
 		for j, v := range m {
-			if v == 0 {
+			if v > 1e-7 || v < -1e-7 {
+				out[j] = math.Exp(v - mx)
+			} else {
 				out[j] = 0
-				continue
 			}
-			out[j] = math.Exp(v - mx)
 			s += out[j]
 		}
 		if s > 0 {
@@ -251,7 +284,7 @@ func ApplyPost(p Post, scale float64, m, out []float64) {
 		}
 	case Probit:
 		for j, v := range m {
-			out[j] = math.Sqrt2 * math.Erfinv(2*v-1)
+			out[j] = Probit1(v)
 		}
 	case Exp:
 		for j, v := range m {
@@ -278,6 +311,25 @@ func ApplyPost(p Post, scale float64, m, out []float64) {
 			out[j] = math.Copysign(v*v, v)
 		}
 	}
+}
+
+// Probit1 is ONNX Runtime's probit: √2·erfinv(2m−1) with erfinv by
+// Winitzki's approximation (a = 0.147), evaluated in float32 as ONNX
+// Runtime does.
+func Probit1(m float64) float64 {
+	x := float32(2*m - 1)
+	sgn := float32(1)
+	if x < 0 {
+		sgn = -1
+	}
+	x = (1 - x) * (1 + x)
+	lg := float32(math.Log(float64(x)))
+	// Explicit float32 conversions keep products out of FMAs (arm64).
+	v := 2/(float32(3.14159)*float32(0.147)) + float32(0.5*lg)
+	v2 := float32(1 / float32(0.147) * lg)
+	v3 := -v + float32(math.Sqrt(float64(float32(v*v)-v2)))
+	x = sgn * float32(math.Sqrt(float64(v3-v)))
+	return float64(float32(1.41421356) * x)
 }
 
 // Probabilities writes a classifier's probability row for a prediction row

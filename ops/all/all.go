@@ -8,6 +8,7 @@ import (
 	"github.com/sinter-ml/sinter/ops/control"
 	"github.com/sinter-ml/sinter/ops/elementwise"
 	"github.com/sinter-ml/sinter/ops/image"
+	"github.com/sinter-ml/sinter/ops/ml"
 	"github.com/sinter-ml/sinter/ops/nn"
 	"github.com/sinter-ml/sinter/ops/random"
 	"github.com/sinter-ml/sinter/ops/reduce"
@@ -34,7 +35,7 @@ func Registry() *ops.Registry {
 		r.ClaimOpset("", MaxOpset)
 		r.ClaimOpset("ai.onnx.preview.training", 1)
 		for _, register := range []func(*ops.Registry){
-			control.Register, elementwise.Register, image.Register, nn.Register, random.Register, reduce.Register,
+			control.Register, elementwise.Register, image.Register, ml.Register, nn.Register, random.Register, reduce.Register,
 			rnn.Register, sequence.Register, shape.Register, signal.Register, text.Register,
 		} {
 			register(r)
