@@ -8,7 +8,6 @@ import (
 	goruntime "runtime"
 
 	"github.com/sinter-ml/sinter/compiler"
-	"github.com/sinter-ml/sinter/formats/onnx"
 	"github.com/sinter-ml/sinter/ir"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/ops/all"
@@ -19,6 +18,8 @@ import (
 type Option func(*options)
 
 type options struct {
+	modelType  ModelType
+	treeOutput TreeOutput
 	threads    int
 	registry   *ops.Registry
 	unoptimize bool
@@ -32,6 +33,10 @@ func WithThreads(n int) Option { return func(o *options) { o.threads = n } }
 // WithRegistry compiles against reg instead of the default registry (for
 // tests and custom operators).
 func WithRegistry(reg *ops.Registry) Option { return func(o *options) { o.registry = reg } }
+
+// WithModelType forces the model format instead of detecting it from the
+// file's content.
+func WithModelType(t ModelType) Option { return func(o *options) { o.modelType = t } }
 
 // WithOptimization turns the compiler's graph optimisations on (the
 // default) or off; off runs the graph exactly as written, for debugging.
@@ -48,39 +53,50 @@ type Session struct {
 	closer  func() error
 }
 
-// Open loads and compiles the ONNX model at path. The file is memory-mapped
-// and its weights are used in place: tensors from the session, including
-// outputs that alias weights, are invalid after Close.
+// Open loads and compiles the model at path; its format is detected from
+// its content (see DetectModelType) unless WithModelType says. An ONNX file
+// is memory-mapped and its weights are used in place: tensors from the
+// session, including outputs that alias weights, are invalid after Close.
 func Open(path string, opts ...Option) (*Session, error) {
-	f, err := onnx.Open(path)
+	o := collect(opts)
+	m, closer, err := load(path, &o)
 	if err != nil {
 		return nil, err
 	}
-	s, err := NewSession(f.Model, opts...)
+	s, err := NewSession(m, opts...)
 	if err != nil {
-		f.Close()
+		if closer != nil {
+			closer()
+		}
 		return nil, err
 	}
-	s.closer = f.Close
+	s.closer = closer
 	return s, nil
 }
 
-// OpenBytes loads and compiles an ONNX model held in data (for go:embed).
-// The session aliases data, which must not be modified while it is in use.
+// OpenBytes loads and compiles a model held in data (for go:embed), of any
+// supported format. The session may alias data, which must not be modified
+// while it is in use.
 func OpenBytes(data []byte, opts ...Option) (*Session, error) {
-	m, err := onnx.Decode(data)
+	o := collect(opts)
+	m, err := decode(data, o.modelType, &o)
 	if err != nil {
 		return nil, err
 	}
 	return NewSession(m, opts...)
 }
 
-// NewSession compiles m.
-func NewSession(m *ir.Model, opts ...Option) (*Session, error) {
+func collect(opts []Option) options {
 	o := options{registry: all.Registry()}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	return o
+}
+
+// NewSession compiles m.
+func NewSession(m *ir.Model, opts ...Option) (*Session, error) {
+	o := collect(opts)
 	if o.threads <= 0 {
 		o.threads = goruntime.GOMAXPROCS(0)
 	}

@@ -28,6 +28,7 @@ type benchResult struct {
 // cmdBench: sinter bench MODEL [-i ...] [--threads N] [--iters N] [--warmup N] [--batch N] [--json]
 func cmdBench(args []string, stdout io.Writer) error {
 	fs := newFlagSet("bench")
+	mf := addModelFlags(fs)
 	var specs stringList
 	fs.Var(&specs, "i", "input `[NAME=]FILE`; inputs not given are synthesized")
 	threads := fs.Int("threads", 0, "kernel threads (0: GOMAXPROCS)")
@@ -54,7 +55,11 @@ func cmdBench(args []string, stdout io.Writer) error {
 		return usagef("bench: --batch %d: want ≥ 1", *batch)
 	}
 
-	s, err := runtime.Open(model, runtime.WithThreads(*threads))
+	opts, err := mf.options()
+	if err != nil {
+		return err
+	}
+	s, err := runtime.Open(model, append(opts, runtime.WithThreads(*threads))...)
 	if err != nil {
 		return err
 	}

@@ -128,7 +128,7 @@ func TestReadCSV(t *testing.T) {
 		{"empty", "", nil, nil, "no data rows"},
 		{"header only", "a,b\n", nil, nil, "no data rows"},
 	} {
-		got, err := readCSV(strings.NewReader(tc.in))
+		got, err := readCSV(strings.NewReader(tc.in), tensor.Float32)
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("%s: error %v, want %q", tc.name, err, tc.err)
@@ -148,6 +148,18 @@ func TestReadCSV(t *testing.T) {
 				t.Errorf("%s: element %d = %v, want %v", tc.name, i, v, w)
 			}
 		}
+	}
+}
+
+// TestReadCSVFloat64 checks that float64 models see values parsed at full
+// precision: 0.1 must be the double nearest 0.1, not a widened float32.
+func TestReadCSVFloat64(t *testing.T) {
+	got, err := readCSV(strings.NewReader("0.1,1e-300\n"), tensor.Float64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := got.Float64s(); got.DType() != tensor.Float64 || v[0] != 0.1 || v[1] != 1e-300 {
+		t.Fatalf("got %v %v, want float64 [0.1 1e-300]", got.DType(), got.Float64s())
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/sinter-ml/sinter/runtime"
 )
 
 // newFlagSet returns a flag set that reports errors to its caller instead of
@@ -64,4 +66,30 @@ func (l *stringList) Set(s string) error {
 	}
 	*l = append(*l, s)
 	return nil
+}
+
+// modelFlags are the flags every command that loads a model takes.
+type modelFlags struct {
+	typ    *string
+	output *string
+}
+
+func addModelFlags(fs *flag.FlagSet) modelFlags {
+	return modelFlags{
+		typ:    fs.String("type", "auto", "model `format`: auto, onnx, xgboost, lightgbm or sklearn"),
+		output: fs.String("output", "prediction", "tree models: `prediction`, margin, prob or leaf"),
+	}
+}
+
+// options turns the flags into session options; bad values are usage errors.
+func (m modelFlags) options() ([]runtime.Option, error) {
+	typ, err := runtime.ParseModelType(*m.typ)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	out, err := runtime.ParseTreeOutput(*m.output)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return []runtime.Option{runtime.WithModelType(typ), runtime.WithTreeOutput(out)}, nil
 }

@@ -88,7 +88,7 @@ func loadInputs(files []string, inputs []*ir.ValueInfo, synth bool, batch int) (
 		var err error
 		switch {
 		case files[i] != "":
-			out[i], err = loadTensor(files[i])
+			out[i], err = loadTensor(files[i], csvType(in))
 		case synth:
 			out[i], err = synthesize(in, batch, rng)
 		default:
@@ -105,9 +105,20 @@ func loadInputs(files []string, inputs []*ir.ValueInfo, synth bool, batch int) (
 	return out, nil
 }
 
+// csvType is the element type a CSV file is read as for input in: float64
+// when the model takes float64 (tree models in double precision, whose
+// splits must see the same values the library would parse), else float32.
+func csvType(in *ir.ValueInfo) tensor.DType {
+	if in.Type != nil && in.Type.Elem == tensor.Float64 {
+		return tensor.Float64
+	}
+	return tensor.Float32
+}
+
 // loadTensor reads a tensor from a .npy, .pb or .csv file, chosen by
 // extension (an unknown extension is tried as .npy when it starts like one).
-func loadTensor(path string) (*tensor.Tensor, error) {
+// CSV values are parsed as csvType (Float32 or Float64).
+func loadTensor(path string, csvType tensor.DType) (*tensor.Tensor, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -119,7 +130,7 @@ func loadTensor(path string) (*tensor.Tensor, error) {
 	case ext == ".pb":
 		t, err = tensorproto.Unmarshal(b)
 	case ext == ".csv" || ext == ".tsv":
-		t, err = readCSV(bytes.NewReader(b))
+		t, err = readCSV(bytes.NewReader(b), csvType)
 	default:
 		return nil, fmt.Errorf("%s: unknown input format %q (want .npy, .pb or .csv)", path, ext)
 	}
@@ -129,11 +140,16 @@ func loadTensor(path string) (*tensor.Tensor, error) {
 	return t, nil
 }
 
-// readCSV reads a 2-D float32 table. Fields are separated by commas, or by
+// readCSV reads a 2-D table of dt (Float32 or Float64), each value
+// parsed directly at that precision. Fields are separated by commas, or by
 // tabs when the first line has a tab and no comma. The first row is a header,
 // and skipped, when any of its fields is not a number. Empty fields read as
 // NaN (missing values).
-func readCSV(r io.Reader) (*tensor.Tensor, error) {
+func readCSV(r io.Reader, dt tensor.DType) (*tensor.Tensor, error) {
+	bits := 32
+	if dt == tensor.Float64 {
+		bits = 64
+	}
 	br := bufio.NewReader(r)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
@@ -148,7 +164,7 @@ func readCSV(r io.Reader) (*tensor.Tensor, error) {
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = true
 	cr.LazyQuotes = true
-	var data []float32
+	var data []float64
 	cols, rows := -1, 0
 	for line := 1; ; line++ {
 		rec, err := cr.Read()
@@ -163,7 +179,7 @@ func readCSV(r io.Reader) (*tensor.Tensor, error) {
 		}
 		start := len(data)
 		for j, field := range rec {
-			v, err := parseCSVFloat(field)
+			v, err := parseCSVFloat(field, bits)
 			if err != nil {
 				if line == 1 {
 					data = data[:start] // a header row
@@ -180,19 +196,28 @@ func readCSV(r io.Reader) (*tensor.Tensor, error) {
 	if rows == 0 {
 		return nil, errors.New("csv: no data rows")
 	}
-	return tensor.FromFloat32(data, rows, cols), nil
+	if bits == 64 {
+		return tensor.From(data, rows, cols), nil
+	}
+	f32 := make([]float32, len(data))
+	for i, v := range data {
+		f32[i] = float32(v) // exact: v was parsed at float32 precision
+	}
+	return tensor.FromFloat32(f32, rows, cols), nil
 }
 
-func parseCSVFloat(s string) (float32, error) {
+// parseCSVFloat parses one field at the given precision (32 or 64 bits); an
+// empty field is NaN, a missing value.
+func parseCSVFloat(s string, bits int) (float64, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return float32(math.NaN()), nil
+		return math.NaN(), nil
 	}
-	v, err := strconv.ParseFloat(s, 32)
+	v, err := strconv.ParseFloat(s, bits)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, err
 	}
-	return float32(v), nil
+	return v, nil
 }
 
 // synthesize makes an input from its declared type: a symbolic or unknown

@@ -15,6 +15,7 @@ import (
 // cmdInspect: sinter inspect MODEL
 func cmdInspect(args []string, stdout io.Writer) error {
 	fs := newFlagSet("inspect")
+	mf := addModelFlags(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -23,7 +24,11 @@ func cmdInspect(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s, err := runtime.Open(model)
+	opts, err := mf.options()
+	if err != nil {
+		return err
+	}
+	s, err := runtime.Open(model, opts...)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 // cmdRun: sinter run MODEL [-i [NAME=]FILE]... [-o DIR] [--threads N] [--format npy|pb]
 func cmdRun(args []string, stdout io.Writer) error {
 	fs := newFlagSet("run")
+	mf := addModelFlags(fs)
 	var specs stringList
 	fs.Var(&specs, "i", "input `[NAME=]FILE` (.npy, .pb or .csv); repeatable")
 	dir := fs.String("o", ".", "output `DIR`")
@@ -30,7 +31,11 @@ func cmdRun(args []string, stdout io.Writer) error {
 		return usagef("run: --threads %d: want ≥ 0", *threads)
 	}
 
-	s, err := runtime.Open(model, runtime.WithThreads(*threads))
+	opts, err := mf.options()
+	if err != nil {
+		return err
+	}
+	s, err := runtime.Open(model, append(opts, runtime.WithThreads(*threads))...)
 	if err != nil {
 		return err
 	}

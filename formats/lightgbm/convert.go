@@ -69,20 +69,10 @@ func (m *Model) toEnsemble(rawSum bool) (*ensemble.Ensemble, error) {
 			return nil, fmt.Errorf("%w: transform %v", ErrUnsupported, m.Objective.Transform)
 		}
 		if m.AverageOutput {
-			if k == 1 {
-				e.Aggregate = ensemble.Average
-			} else {
-				// LightGBM divides each target's sum by the number of
-				// iterations (len(Trees)/k); ensemble.Average divides by
-				// len(Trees). Until the ensemble can say so, weight every
-				// tree by 1/iterations (equal up to rounding; see
-				// /tmp/lightgbm_needs.txt).
-				w := 1 / float64(m.NumIterations())
-				e.TreeWeights = make([]float64, len(m.Trees))
-				for i := range e.TreeWeights {
-					e.TreeWeights[i] = w
-				}
-			}
+			// Each class's sum over its trees divided by the number of
+			// iterations: ensemble.Average divides each target by the
+			// trees feeding it (len(Trees)/k here).
+			e.Aggregate = ensemble.Average
 		}
 	}
 	// One backing array for all nodes, leaf values and linear terms.
@@ -282,9 +272,7 @@ func (m *Model) IR(o Options) (*ir.Model, error) {
 		if want[Prediction] {
 			return nil, fmt.Errorf("lightgbm: Prediction and Label/Probabilities exclude each other; ask for Probabilities")
 		}
-		switch {
-		case m.Objective.Name == "binary", m.Objective.multiOutput():
-		default:
+		if !m.Objective.Classifier() {
 			return nil, fmt.Errorf("%w: objective %q is not a classifier's", ErrUnsupported, m.Objective)
 		}
 	}

@@ -162,6 +162,11 @@ func parseObjective(s string) (Objective, error) {
 	return o, nil
 }
 
+// Classifier reports whether the objective is a classifier's (binary,
+// multiclass, multiclassova): the ones that have Label and Probabilities
+// outputs.
+func (o Objective) Classifier() bool { return o.Name == "binary" || o.multiOutput() }
+
 // multiOutput reports whether the objective scores several classes.
 func (o Objective) multiOutput() bool {
 	return o.Transform == TransformSoftmax || (o.Transform == TransformSigmoid && o.NumClass > 0)
