@@ -1,6 +1,6 @@
 package gemm
 
-import "math"
+import "github.com/sinter-ml/sinter/kernels/elementwise"
 
 // Activation is a function applied to every output element as it is stored.
 type Activation uint8
@@ -78,22 +78,24 @@ func Activate(act Activation, alpha, beta float32, x []float32) {
 			}
 		}
 	case ActSigmoid:
-		for i, v := range x {
-			x[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
+		elementwise.Sigmoid(x, x)
 	case ActTanh:
-		for i, v := range x {
-			x[i] = float32(math.Tanh(float64(v)))
-		}
+		elementwise.Tanh(x, x)
 	case ActGelu:
-		for i, v := range x {
-			x[i] = float32(0.5 * float64(v) * (1 + math.Erf(float64(v)/math.Sqrt2)))
-		}
+		elementwise.Gelu(x, x)
 	case ActGeluTanh:
 		const s = 0.7978845608028654 // √(2/π)
-		for i, v := range x {
-			f := float64(v)
-			x[i] = float32(0.5 * f * (1 + math.Tanh(s*(f+0.044715*f*f*f))))
+		var buf [256]float32
+		for i := 0; i < len(x); i += len(buf) {
+			xs := x[i:min(i+len(buf), len(x))]
+			t := buf[:len(xs)]
+			for j, v := range xs {
+				t[j] = s * (v + 0.044715*v*v*v)
+			}
+			elementwise.Tanh(t, t)
+			for j, v := range xs {
+				xs[j] = 0.5 * v * (1 + t[j])
+			}
 		}
 	default:
 		panic("gemm: unknown activation")

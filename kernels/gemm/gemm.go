@@ -54,6 +54,24 @@ func SgemmPacked(o Options, transA bool, m int, alpha float32, a []float32, lda 
 	pr.run(o.Pool)
 }
 
+// BPacker supplies a virtual op(B) (k×n) by packing pieces of it on demand,
+// so a caller such as convolution can fold im2col into packing. PackB must
+// write rows [p0, p0+kc) and columns [j0, j0+n) into dst as strips of nr
+// columns: the strip starting at column jr at dst[jr*kc:], k-major
+// (dst[jr*kc+p*nr+j]), the last strip zero-padded to nr columns. It is called
+// concurrently from several threads with disjoint dst.
+type BPacker interface {
+	PackB(dst []float32, p0, kc, j0, n, nr int)
+}
+
+// SgemmSource computes C = alpha·op(A)·B + beta·C with B produced by src.
+func SgemmSource(o Options, transA bool, m, n, k int, alpha float32, a []float32, lda int, src BPacker, beta float32, c []float32, ldc int) {
+	pr := problem{transA: transA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+		src: src, beta: beta, c: c, ldc: ldc, ep: o.Epilogue, kern: current()}
+	pr.checkA()
+	pr.run(o.Pool)
+}
+
 // Tier reports the tier whose kernel Sgemm uses now.
 func Tier() cpu.Tier { return current().tier }
 
@@ -67,6 +85,7 @@ type problem struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	pb             *PackedB
+	src            BPacker
 	ep             *Epilogue
 	kern           *kernel
 }
@@ -141,25 +160,22 @@ func (pr *problem) run(pool *parallel.Pool) {
 		pool = parallel.Default()
 	}
 	mr, nr := kern.mr, kern.nr
-	mc, nc := kern.mc, kern.nc
 	threads := min(pool.Threads(), max(1, 2*m*n*k/minFlopsPerThread))
+	// Tasks are rectangles of C. Split N first (each task then packs its own
+	// columns of B exactly once), then M; aim for two tasks per thread.
+	mp, np := m, n
 	if threads > 1 {
-		// Aim for a few tiles per thread: shrink nc, then mc.
-		want := 3 * threads
-		for ceilDiv(m, mc)*ceilDiv(n, nc) < want && nc > 4*nr {
-			nc = roundUp(ceilDiv(nc, 2), nr)
-		}
-		for ceilDiv(m, mc)*ceilDiv(n, nc) < want && mc > mr {
-			mc = roundUp(ceilDiv(mc, 2), mr)
+		want := 2 * threads
+		pieces := min(want, max(1, n/(2*nr)))
+		np = roundUp(ceilDiv(n, pieces), nr)
+		if more := ceilDiv(want, ceilDiv(n, np)); more > 1 {
+			mp = roundUp(ceilDiv(m, more), mr)
 		}
 	}
-	// Even out the blocks (keeping multiples of mr, nr).
-	mc = roundUp(ceilDiv(m, ceilDiv(m, mc)), mr)
-	nc = roundUp(ceilDiv(n, ceilDiv(n, nc)), nr)
-	mt, nt := ceilDiv(m, mc), ceilDiv(n, nc)
+	mt, nt := ceilDiv(m, mp), ceilDiv(n, np)
 	run := func(_, t int) {
-		i0, j0 := (t/nt)*mc, (t%nt)*nc
-		pr.tile(i0, min(mc, m-i0), j0, min(nc, n-j0))
+		i0, j0 := (t/nt)*mp, (t%nt)*np
+		pr.tile(i0, min(mp, m-i0), j0, min(np, n-j0))
 	}
 	if threads == 1 || mt*nt == 1 {
 		for t := range mt * nt {
@@ -200,82 +216,117 @@ func (pr *problem) finish(i0, m, j0, n int) {
 	}
 }
 
-// tile computes C's block rows [ic,ic+mb) × columns [jc,jc+nb) over all of K.
-func (pr *problem) tile(ic, mb, jc, nb int) {
+// tile computes C's block rows [i0,i0+m) × columns [j0,j0+n) over all of K,
+// in BLIS order: N blocks of nc, K blocks of kc (B panel packed once), M
+// blocks of mc (A block packed), then nr strips × mr micro-tiles.
+func (pr *problem) tile(i0, m, j0, n int) {
 	kern := pr.kern
 	mr, nr, kc := kern.mr, kern.nr, kern.kc
+	// Even out the blocks (keeping multiples of mr, nr).
+	mc := roundUp(ceilDiv(m, ceilDiv(m, kern.mc)), mr)
+	nc := roundUp(ceilDiv(n, ceilDiv(n, kern.nc)), nr)
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
-	s.a = grow(s.a, roundUp(mb, mr)*kc)
+	s.a = grow(s.a, mc*kc)
 	s.tc = grow(s.tc, mr*nr)
 	// B directly from the caller's matrix when each B element is used by at
 	// most two row panels: packing would cost more than it saves.
-	direct := pr.pb == nil && !pr.transB && ceilDiv(pr.m, mr) <= 2
+	direct := pr.pb == nil && pr.src == nil && !pr.transB && ceilDiv(pr.m, mr) <= 2
 	if pr.pb == nil && !direct {
-		s.b = grow(s.b, kc*roundUp(nb, nr))
+		s.b = grow(s.b, kc*nc)
 	}
 	if direct {
 		s.tb = grow(s.tb, kc*nr)
 	}
-	first := true
 	if pr.beta != 0 && pr.beta != 1 {
-		pr.scaleC(ic, mb, jc, nb)
+		pr.scaleC(i0, m, j0, n)
 	}
-	for pc := 0; pc < pr.k; pc += kc {
-		kb := min(kc, pr.k-pc)
-		last := pc+kb == pr.k
-		packA(s.a, pr.transA, pr.a, pr.lda, ic, mb, pc, kb, mr, pr.alpha)
-		var bBase []float32 // strip at column jr starts at bBase[jr*kb:] (packed)
-		switch {
-		case pr.pb != nil:
-			off := pc*pr.pb.stride + jc*kb
-			bBase = pr.pb.data[off : off+kb*roundUp(nb, nr)]
-		case !direct:
-			packB(s.b, pr.transB, pr.b, pr.ldb, pc, kb, jc, nb, nr)
-			bBase = s.b
-		}
-		flags := 0
-		if !first || pr.beta != 0 {
-			flags = flagAccumulate
-		}
-		for jr := 0; jr < nb; jr += nr {
-			w := min(nr, nb-jr)
-			var bp *float32
-			ldb := nr
+	for jc := j0; jc < j0+n; jc += nc {
+		nb := min(nc, j0+n-jc)
+		for pc := 0; pc < pr.k; pc += kc {
+			kb := min(kc, pr.k-pc)
+			var bBase []float32 // strip at column jr starts at bBase[jr*kb:] (packed)
 			switch {
+			case pr.pb != nil:
+				off := pc*pr.pb.stride + jc*kb
+				bBase = pr.pb.data[off : off+kb*roundUp(nb, nr)]
+			case pr.src != nil:
+				pr.src.PackB(s.b, pc, kb, jc, nb, nr)
+				bBase = s.b
 			case !direct:
-				bp = &bBase[jr*kb]
-			case w == nr:
-				bp, ldb = &pr.b[pc*pr.ldb+jc+jr], pr.ldb
-			default:
-				packB(s.tb, false, pr.b, pr.ldb, pc, kb, jc+jr, w, nr)
-				bp = &s.tb[0]
+				packB(s.b, pr.transB, pr.b, pr.ldb, pc, kb, jc, nb, nr)
+				bBase = s.b
 			}
-			for ir := 0; ir < mb; ir += mr {
-				r := min(mr, mb-ir)
-				ap := &s.a[ir*kb]
-				coff := (ic+ir)*pr.ldc + jc + jr
-				if w == nr {
-					kern.rows[r](kb, ap, bp, ldb, &pr.c[coff], pr.ldc, flags)
-					continue
-				}
-				// Edge strip: compute into a full tile, keep w columns.
-				tc := s.tc[:r*nr]
-				if flags&flagAccumulate != 0 {
-					for i := range r {
-						copy(tc[i*nr:i*nr+w], pr.c[coff+i*pr.ldc:coff+i*pr.ldc+w])
-					}
-				}
-				kern.rows[r](kb, ap, bp, ldb, &tc[0], nr, flags)
-				for i := range r {
-					copy(pr.c[coff+i*pr.ldc:coff+i*pr.ldc+w], tc[i*nr:i*nr+w])
-				}
+			flags := 0
+			if pc > 0 || pr.beta != 0 {
+				flags = flagAccumulate
+			}
+			last := pc+kb == pr.k
+			for ic := i0; ic < i0+m; ic += mc {
+				mb := min(mc, i0+m-ic)
+				packA(s.a, pr.transA, pr.a, pr.lda, ic, mb, pc, kb, mr, pr.alpha)
+				pr.block(s, bBase, direct, ic, mb, jc, nb, pc, kb, flags, last)
+			}
+		}
+	}
+}
+
+// block runs the micro-kernels over one packed A block and B panel.
+func (pr *problem) block(s *scratch, bBase []float32, direct bool, ic, mb, jc, nb, pc, kb, flags int, last bool) {
+	kern := pr.kern
+	mr, nr := kern.mr, kern.nr
+	jr := 0
+	if mb == 1 && kern.wide != nil {
+		// One row: the wide kernel keeps more accumulator chains busy.
+		ap := &s.a[0]
+		for ; jr+wideStrips*nr <= nb; jr += wideStrips * nr {
+			coff := ic*pr.ldc + jc + jr
+			if direct {
+				kern.wide(kb, ap, &pr.b[pc*pr.ldb+jc+jr], pr.ldb, &pr.c[coff], nr, flags)
+			} else {
+				kern.wide(kb, ap, &bBase[jr*kb], nr, &pr.c[coff], kb*nr, flags)
 			}
 			if last {
-				pr.finish(ic, mb, jc+jr, w)
+				pr.finish(ic, 1, jc+jr, wideStrips*nr)
 			}
 		}
-		first = false
+	}
+	for ; jr < nb; jr += nr {
+		w := min(nr, nb-jr)
+		var bp *float32
+		ldb := nr
+		switch {
+		case !direct:
+			bp = &bBase[jr*kb]
+		case w == nr:
+			bp, ldb = &pr.b[pc*pr.ldb+jc+jr], pr.ldb
+		default:
+			packB(s.tb, false, pr.b, pr.ldb, pc, kb, jc+jr, w, nr)
+			bp = &s.tb[0]
+		}
+		for ir := 0; ir < mb; ir += mr {
+			r := min(mr, mb-ir)
+			ap := &s.a[ir*kb]
+			coff := (ic+ir)*pr.ldc + jc + jr
+			if w == nr {
+				kern.rows[r](kb, ap, bp, ldb, &pr.c[coff], pr.ldc, flags)
+				continue
+			}
+			// Edge strip: compute into a full tile, keep w columns.
+			tc := s.tc[:r*nr]
+			if flags&flagAccumulate != 0 {
+				for i := range r {
+					copy(tc[i*nr:i*nr+w], pr.c[coff+i*pr.ldc:coff+i*pr.ldc+w])
+				}
+			}
+			kern.rows[r](kb, ap, bp, ldb, &tc[0], nr, flags)
+			for i := range r {
+				copy(pr.c[coff+i*pr.ldc:coff+i*pr.ldc+w], tc[i*nr:i*nr+w])
+			}
+		}
+		if last {
+			pr.finish(ic, mb, jc+jr, w)
+		}
 	}
 }
 

@@ -103,14 +103,19 @@ func refGemm(tA, tB bool, m, n, k int, alpha float64, a *guarded, b *guarded, be
 	return want, scale
 }
 
-// forEachTier runs f with every tier this machine supports in force.
+// forEachTier runs f with every kernel this machine supports in force: the
+// generic one and each assembly family.
 func forEachTier(t *testing.T, f func(t *testing.T)) {
-	for _, tier := range cpu.Tiers() {
-		t.Run(tier.String(), func(t *testing.T) {
-			if err := cpu.SetTier(tier); err != nil {
-				t.Fatal(err)
-			}
-			defer cpu.Reset()
+	current() // size the blocks
+	all := append([]*kernel{kernels[cpu.Generic]}, asmKernels...)
+	for _, k := range all {
+		if !cpu.Supported(k.tier) {
+			t.Logf("%s: not supported here", k.name)
+			continue
+		}
+		t.Run(k.name, func(t *testing.T) {
+			testKernel = k
+			defer func() { testKernel = nil }()
 			f(t)
 		})
 	}
@@ -331,6 +336,47 @@ func TestSgemmRelativeError(t *testing.T) {
 			t.Fatalf("relative error %g", rel)
 		} else {
 			t.Logf("%s: relative error %.3g", KernelName(), rel)
+		}
+	})
+}
+
+// The wide single-row kernel must agree bit for bit with rows[1].
+func TestWideKernelMatchesRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	forEachTier(t, func(t *testing.T) {
+		kern := current()
+		if kern.wide == nil {
+			t.Skip("no wide kernel")
+		}
+		nr := kern.nr
+		for _, k := range []int{0, 1, 7, 300} {
+			for _, flags := range []int{0, flagAccumulate} {
+				sstride := nr*k + 5
+				a := make([]float32, k+1)
+				for i := range a {
+					a[i] = float32(rng.NormFloat64())
+				}
+				b := make([]float32, wideStrips*sstride+nr*(k+1))
+				for i := range b {
+					b[i] = float32(rng.NormFloat64())
+				}
+				got := newGuarded(1, wideStrips*nr, wideStrips*nr)
+				want := make([]float32, wideStrips*nr)
+				for i := range want {
+					want[i] = float32(rng.NormFloat64())
+					*got.at(0, i) = want[i]
+				}
+				kern.wide(k, &a[0], &b[0], nr, &got.mat()[0], sstride, flags)
+				for st := range wideStrips {
+					kern.rows[1](k, &a[0], &b[st*sstride], nr, &want[st*nr], nr, flags)
+				}
+				got.checkGuards(t, "wide")
+				for i, w := range want {
+					if g := *got.at(0, i); math.Float32bits(g) != math.Float32bits(w) {
+						t.Fatalf("k=%d flags=%d: col %d: wide %v, rows[1] %v", k, flags, i, g, w)
+					}
+				}
+			}
 		}
 	})
 }

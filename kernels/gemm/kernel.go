@@ -22,23 +22,37 @@ const flagAccumulate = 1
 // depends on which r or which tile computed it.
 type rowKernel func(k int, a, b *float32, ldb int, c *float32, ldc int, flags int)
 
+// wideKernel computes one row of C over wideStrips B strips of nr columns,
+// strip s at b[s*sstride:] (row p at +p*ldb), into c[0:wideStrips*nr]; each
+// element exactly as rows[1] computes it.
+type wideKernel func(k int, a, b *float32, ldb int, c *float32, sstride int, flags int)
+
+const wideStrips = 4
+
 // kernel is one tier's micro-kernel family and its cache blocking.
 type kernel struct {
 	name       string
 	tier       cpu.Tier
 	mr, nr     int
 	rows       [maxMR + 1]rowKernel // rows[r] computes r rows, 1 ≤ r ≤ mr
+	wide       wideKernel           // optional: one row over wideStrips strips
 	kc, mc, nc int                  // K block, M block (multiple of mr), N block (multiple of nr)
 }
 
 // kernels holds each tier's kernel; tiers without one use generic.
 var kernels [cpu.NumTiers]*kernel
 
+// testKernel, when set by a test, overrides the tier's kernel.
+var testKernel *kernel
+
 var blockOnce sync.Once
 
 // current returns the kernel for the tier in force.
 func current() *kernel {
 	blockOnce.Do(sizeBlocks)
+	if testKernel != nil {
+		return testKernel
+	}
 	if k := kernels[cpu.Current()]; k != nil {
 		return k
 	}
@@ -60,7 +74,7 @@ func sizeBlocks() {
 	if l3 <= 0 {
 		l3 = 4 << 20
 	}
-	for _, k := range kernels {
+	for _, k := range append(kernels[:], asmKernels...) {
 		if k == nil || k.kc != 0 {
 			continue
 		}
