@@ -1,0 +1,217 @@
+// Vector exp (see exp32 in exp.go for the reference steps).
+
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+DATA expc<>+0(SB)/4, $0xc2aeac50
+DATA expc<>+4(SB)/4, $0xc2aeac50
+DATA expc<>+8(SB)/4, $0xc2aeac50
+DATA expc<>+12(SB)/4, $0xc2aeac50
+DATA expc<>+16(SB)/4, $0xc2aeac50
+DATA expc<>+20(SB)/4, $0xc2aeac50
+DATA expc<>+24(SB)/4, $0xc2aeac50
+DATA expc<>+28(SB)/4, $0xc2aeac50
+DATA expc<>+32(SB)/4, $0x42b0c0a5
+DATA expc<>+36(SB)/4, $0x42b0c0a5
+DATA expc<>+40(SB)/4, $0x42b0c0a5
+DATA expc<>+44(SB)/4, $0x42b0c0a5
+DATA expc<>+48(SB)/4, $0x42b0c0a5
+DATA expc<>+52(SB)/4, $0x42b0c0a5
+DATA expc<>+56(SB)/4, $0x42b0c0a5
+DATA expc<>+60(SB)/4, $0x42b0c0a5
+DATA expc<>+64(SB)/4, $0x3fb8aa3b
+DATA expc<>+68(SB)/4, $0x3fb8aa3b
+DATA expc<>+72(SB)/4, $0x3fb8aa3b
+DATA expc<>+76(SB)/4, $0x3fb8aa3b
+DATA expc<>+80(SB)/4, $0x3fb8aa3b
+DATA expc<>+84(SB)/4, $0x3fb8aa3b
+DATA expc<>+88(SB)/4, $0x3fb8aa3b
+DATA expc<>+92(SB)/4, $0x3fb8aa3b
+DATA expc<>+96(SB)/4, $0x3f318000
+DATA expc<>+100(SB)/4, $0x3f318000
+DATA expc<>+104(SB)/4, $0x3f318000
+DATA expc<>+108(SB)/4, $0x3f318000
+DATA expc<>+112(SB)/4, $0x3f318000
+DATA expc<>+116(SB)/4, $0x3f318000
+DATA expc<>+120(SB)/4, $0x3f318000
+DATA expc<>+124(SB)/4, $0x3f318000
+DATA expc<>+128(SB)/4, $0xb95e8083
+DATA expc<>+132(SB)/4, $0xb95e8083
+DATA expc<>+136(SB)/4, $0xb95e8083
+DATA expc<>+140(SB)/4, $0xb95e8083
+DATA expc<>+144(SB)/4, $0xb95e8083
+DATA expc<>+148(SB)/4, $0xb95e8083
+DATA expc<>+152(SB)/4, $0xb95e8083
+DATA expc<>+156(SB)/4, $0xb95e8083
+DATA expc<>+160(SB)/4, $0x39506967
+DATA expc<>+164(SB)/4, $0x39506967
+DATA expc<>+168(SB)/4, $0x39506967
+DATA expc<>+172(SB)/4, $0x39506967
+DATA expc<>+176(SB)/4, $0x39506967
+DATA expc<>+180(SB)/4, $0x39506967
+DATA expc<>+184(SB)/4, $0x39506967
+DATA expc<>+188(SB)/4, $0x39506967
+DATA expc<>+192(SB)/4, $0x3ab743ce
+DATA expc<>+196(SB)/4, $0x3ab743ce
+DATA expc<>+200(SB)/4, $0x3ab743ce
+DATA expc<>+204(SB)/4, $0x3ab743ce
+DATA expc<>+208(SB)/4, $0x3ab743ce
+DATA expc<>+212(SB)/4, $0x3ab743ce
+DATA expc<>+216(SB)/4, $0x3ab743ce
+DATA expc<>+220(SB)/4, $0x3ab743ce
+DATA expc<>+224(SB)/4, $0x3c088908
+DATA expc<>+228(SB)/4, $0x3c088908
+DATA expc<>+232(SB)/4, $0x3c088908
+DATA expc<>+236(SB)/4, $0x3c088908
+DATA expc<>+240(SB)/4, $0x3c088908
+DATA expc<>+244(SB)/4, $0x3c088908
+DATA expc<>+248(SB)/4, $0x3c088908
+DATA expc<>+252(SB)/4, $0x3c088908
+DATA expc<>+256(SB)/4, $0x3d2aa9c1
+DATA expc<>+260(SB)/4, $0x3d2aa9c1
+DATA expc<>+264(SB)/4, $0x3d2aa9c1
+DATA expc<>+268(SB)/4, $0x3d2aa9c1
+DATA expc<>+272(SB)/4, $0x3d2aa9c1
+DATA expc<>+276(SB)/4, $0x3d2aa9c1
+DATA expc<>+280(SB)/4, $0x3d2aa9c1
+DATA expc<>+284(SB)/4, $0x3d2aa9c1
+DATA expc<>+288(SB)/4, $0x3e2aaaaa
+DATA expc<>+292(SB)/4, $0x3e2aaaaa
+DATA expc<>+296(SB)/4, $0x3e2aaaaa
+DATA expc<>+300(SB)/4, $0x3e2aaaaa
+DATA expc<>+304(SB)/4, $0x3e2aaaaa
+DATA expc<>+308(SB)/4, $0x3e2aaaaa
+DATA expc<>+312(SB)/4, $0x3e2aaaaa
+DATA expc<>+316(SB)/4, $0x3e2aaaaa
+DATA expc<>+320(SB)/4, $0x3f000000
+DATA expc<>+324(SB)/4, $0x3f000000
+DATA expc<>+328(SB)/4, $0x3f000000
+DATA expc<>+332(SB)/4, $0x3f000000
+DATA expc<>+336(SB)/4, $0x3f000000
+DATA expc<>+340(SB)/4, $0x3f000000
+DATA expc<>+344(SB)/4, $0x3f000000
+DATA expc<>+348(SB)/4, $0x3f000000
+DATA expc<>+352(SB)/4, $0x3f800000
+DATA expc<>+356(SB)/4, $0x3f800000
+DATA expc<>+360(SB)/4, $0x3f800000
+DATA expc<>+364(SB)/4, $0x3f800000
+DATA expc<>+368(SB)/4, $0x3f800000
+DATA expc<>+372(SB)/4, $0x3f800000
+DATA expc<>+376(SB)/4, $0x3f800000
+DATA expc<>+380(SB)/4, $0x3f800000
+GLOBL expc<>(SB), RODATA|NOPTR, $384
+
+// func expShiftSumAVX512(dst, src *float32, n int, shift float32) float32
+TEXT ·expShiftSumAVX512(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS shift+24(FP), Z15
+	VBROADCASTSS expc<>+0(SB), Z16
+	VBROADCASTSS expc<>+32(SB), Z17
+	VBROADCASTSS expc<>+64(SB), Z18
+	VBROADCASTSS expc<>+96(SB), Z19
+	VBROADCASTSS expc<>+128(SB), Z20
+	VBROADCASTSS expc<>+160(SB), Z21
+	VBROADCASTSS expc<>+192(SB), Z22
+	VBROADCASTSS expc<>+224(SB), Z23
+	VBROADCASTSS expc<>+256(SB), Z24
+	VBROADCASTSS expc<>+288(SB), Z25
+	VBROADCASTSS expc<>+320(SB), Z26
+	VBROADCASTSS expc<>+352(SB), Z27
+	VPXORD Z14, Z14, Z14
+	TESTQ CX, CX
+	JEQ done
+loop:
+	VMOVUPS (SI), Z0
+	VSUBPS Z15, Z0, Z0
+	VCMPPS $1, Z16, Z0, K1
+	VMINPS Z0, Z17, Z0
+	VMULPS Z18, Z0, Z1
+	VRNDSCALEPS $0, Z1, Z1
+	VFNMADD231PS Z19, Z1, Z0
+	VFNMADD231PS Z20, Z1, Z0
+	VMULPS Z0, Z0, Z2
+	VMOVAPS Z21, Z3
+	VFMADD213PS Z22, Z0, Z3
+	VFMADD213PS Z23, Z0, Z3
+	VFMADD213PS Z24, Z0, Z3
+	VFMADD213PS Z25, Z0, Z3
+	VFMADD213PS Z26, Z0, Z3
+	VFMADD213PS Z0, Z2, Z3
+	VADDPS Z27, Z3, Z3
+	VSCALEFPS Z1, Z3, Z3
+	VPXORD Z3, Z3, K1, Z3
+	VMOVUPS Z3, (DI)
+	VADDPS Z3, Z14, Z14
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JNE loop
+done:
+	VEXTRACTF32X8 $1, Z14, Y1
+	VADDPS Y1, Y14, Y14
+	VEXTRACTF128 $1, Y14, X1
+	VADDPS X1, X14, X14
+	VMOVHLPS X14, X14, X1
+	VADDPS X1, X14, X14
+	VPSHUFD $1, X14, X1
+	VADDSS X1, X14, X14
+	VMOVSS X14, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func expShiftSumAVX2(dst, src *float32, n int, shift float32) float32
+TEXT ·expShiftSumAVX2(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS shift+24(FP), Y15
+	VMOVUPS expc<>+0(SB), Y8
+	VMOVUPS expc<>+32(SB), Y9
+	VMOVUPS expc<>+64(SB), Y10
+	VMOVUPS expc<>+96(SB), Y11
+	VMOVUPS expc<>+128(SB), Y12
+	VMOVUPS expc<>+352(SB), Y13
+	VXORPS Y14, Y14, Y14
+	TESTQ CX, CX
+	JEQ done
+loop:
+	VMOVUPS (SI), Y0
+	VSUBPS Y15, Y0, Y0
+	VCMPPS $1, Y8, Y0, Y4
+	VMINPS Y0, Y9, Y0
+	VMULPS Y10, Y0, Y1
+	VROUNDPS $0, Y1, Y1
+	VFNMADD231PS Y11, Y1, Y0
+	VFNMADD231PS Y12, Y1, Y0
+	VMULPS Y0, Y0, Y2
+	VMOVUPS expc<>+160(SB), Y3
+	VFMADD213PS expc<>+192(SB), Y0, Y3
+	VFMADD213PS expc<>+224(SB), Y0, Y3
+	VFMADD213PS expc<>+256(SB), Y0, Y3
+	VFMADD213PS expc<>+288(SB), Y0, Y3
+	VFMADD213PS expc<>+320(SB), Y0, Y3
+	VFMADD213PS Y0, Y2, Y3
+	VADDPS Y13, Y3, Y3
+	VCVTPS2DQ Y1, Y2
+	VPSLLD $23, Y2, Y2
+	VPADDD Y2, Y3, Y3
+	VANDNPS Y3, Y4, Y3
+	VMOVUPS Y3, (DI)
+	VADDPS Y3, Y14, Y14
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNE loop
+done:
+	VEXTRACTF128 $1, Y14, X1
+	VADDPS X1, X14, X14
+	VMOVHLPS X14, X14, X1
+	VADDPS X1, X14, X14
+	VPSHUFD $1, X14, X1
+	VADDSS X1, X14, X14
+	VMOVSS X14, ret+32(FP)
+	VZEROUPPER
+	RET
