@@ -20,7 +20,7 @@ import (
 )
 
 // MaxOpset is the newest ai.onnx opset version Sinter claims.
-const MaxOpset = 17
+const MaxOpset = 21
 
 var (
 	once sync.Once

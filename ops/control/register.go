@@ -16,4 +16,10 @@ func Register(r *ops.Registry) {
 	for _, v := range []int64{9, 11, 16} {
 		r.RegisterValue("", "Scan", v, bindScan9)
 	}
+	// 19 (float8) and 21 (4-bit integers) only widened the types.
+	for _, v := range []int64{19, 21} {
+		r.RegisterValue("", "If", v, guardValue(bindIf))
+		r.RegisterValue("", "Loop", v, guardValue(bindLoop))
+		r.RegisterValue("", "Scan", v, guardValue(bindScan9))
+	}
 }

@@ -85,4 +85,6 @@ func Register(r *ops.Registry) {
 	reg("Dropout", []int64{1, 6, 7, 10, 12, 13}, bindDropout)
 	// In training mode Dropout samples a mask; the compiler must not fold it.
 	r.MarkNondeterministic("", "Dropout")
+
+	registerOpset18Plus(r)
 }

@@ -47,6 +47,8 @@ const (
 	uThresholdedRelu
 	uShrink
 	uMish
+	uGelu     // Gelu-20, approximate="none": x·Φ(x)
+	uGeluTanh // Gelu-20, approximate="tanh"
 )
 
 // unaryOp is an elementwise operator of one input with its float parameters
@@ -190,6 +192,13 @@ func (op unaryOp) float64Fn() func(float64) float64 {
 		}
 	case uMish:
 		return func(x float64) float64 { return x * math.Tanh(softplus64(x)) }
+	case uGelu:
+		return func(x float64) float64 { return 0.5 * x * math.Erfc(-x/math.Sqrt2) }
+	case uGeluTanh:
+		return func(x float64) float64 {
+			const c = 0.7978845608028654 // √(2/π)
+			return 0.5 * x * (1 + math.Tanh(c*(x+0.044715*x*x*x)))
+		}
 	}
 	return nil
 }

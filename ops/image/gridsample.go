@@ -162,7 +162,14 @@ func (g *gridSample) run(x, grid *tensor.Tensor) (*tensor.Tensor, error) {
 				if g.mode == modeNearest {
 					px, py = math.RoundToEven(px), math.RoundToEven(py)
 				}
-				if px < xMin || px > xMax || py < yMin || py > yMax {
+				// Bicubic pads each of its 16 taps (in pixel) and never moves the
+				// point itself, as PyTorch and ONNX Runtime do: clamping the point
+				// first would make a border-padded sample just outside the image
+				// the edge pixel instead of a cubic blend of the edge pixels.
+				// (Points so far out that every tap pads alike still move, which
+				// gives the same value and keeps tap indices in range.)
+				far := math.Abs(px) > 1<<40 || math.Abs(py) > 1<<40
+				if (g.mode != modeCubic || far) && (px < xMin || px > xMax || py < yMin || py > yMax) {
 					switch g.padding {
 					case "border":
 						px = clampF(px, 0, float64(W-1))

@@ -16,4 +16,12 @@ func Register(r *ops.Registry) {
 	r.Register("", "RoiAlign", 10, bindRoiAlign(10))
 	r.Register("", "RoiAlign", 16, bindRoiAlign(16))
 	r.RegisterVersions("", "NonMaxSuppression", []int64{10, 11}, bindNMS)
+
+	// 18 added antialias, axes and keep_aspect_ratio_policy; 19 the
+	// half_pixel_symmetric coordinate transformation.
+	r.RegisterVersions("", "Resize", []int64{18, 19}, bindResize18)
+	// 20 renamed the modes and allowed N spatial axes.
+	r.Register("", "GridSample", 20, bindGridSample20)
+	r.Register("", "AffineGrid", 20, bindAffineGrid)
+	r.Register("", "ImageDecoder", 20, bindImageDecoder)
 }

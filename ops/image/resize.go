@@ -318,14 +318,20 @@ func (c *resizeConfig) origin(j int, inLen, outLen int, scale, resized, r0, r1 f
 	case "tf_half_pixel_for_nn":
 		return (xr + 0.5) / scale, false
 	case "tf_crop_and_resize":
-		var x float64
+		// Evaluated in float32 in the spec's order, as ONNX Runtime does, so
+		// that a position landing on the border up to rounding (roi ends such
+		// as -0.1 and 0.7 over 7 pixels) agrees on whether it extrapolates.
+		// The conversions round every step and keep the compiler from
+		// fusing multiply-adds.
+		s, e, l := float32(r0), float32(r1), float32(in-1)
+		var x float32
 		if resized == 1 {
-			x = (r1 - r0) * (in - 1) / 2
+			x = float32(0.5 * float64(s+e) * float64(l))
 		} else {
-			x = xr * (r1 - r0) * (in - 1) / (resized - 1)
+			step := float32(float32(float32(xr)*float32(e-s))*l) / float32(resized-1)
+			x = float32(s*l) + step
 		}
-		x += r0 * (in - 1)
-		return x, x < 0 || x > in-1
+		return float64(x), x < 0 || x > l
 	}
 	return xr / scale, false
 }

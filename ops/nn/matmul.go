@@ -342,6 +342,7 @@ func scaleShape(s *tensor.Tensor, perRow bool, rank int) tensor.Shape {
 }
 
 func bindQLinearMatMul(n *ops.Node) (ops.Kernel, error) {
+	opset := n.Opset
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if len(in) < 8 {
 			return nil, fmt.Errorf("QLinearMatMul needs 8 inputs")
@@ -358,7 +359,9 @@ func bindQLinearMatMul(n *ops.Node) (ops.Kernel, error) {
 			}
 		}
 		for _, t := range []*tensor.Tensor{as, bs, ys} {
-			if t.DType() != tensor.Float32 {
+			// QLinearMatMul-21 also allows float16 and bfloat16 scales.
+			half := t.DType() == tensor.Float16 || t.DType() == tensor.BFloat16
+			if t.DType() != tensor.Float32 && !(half && opset >= 21) {
 				return nil, fmt.Errorf("QLinearMatMul scales must be float32, got %v", t.DType())
 			}
 		}

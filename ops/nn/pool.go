@@ -354,6 +354,14 @@ func bindLpPool(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
+	// LpPool-18 added ceil_mode.
+	if n.Opset >= 18 {
+		cm, err := n.Int("ceil_mode", 0)
+		if err != nil {
+			return nil, err
+		}
+		a.ceilMode = cm != 0
+	}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if len(in) < 1 {
 			return nil, fmt.Errorf("LpPool needs input X")

@@ -14,8 +14,9 @@ func Register(r *ops.Registry) {
 	reg("QLinearConv", []int64{10}, bindQLinearConv)
 
 	reg("MaxPool", []int64{1, 8, 10, 11, 12}, bindMaxPool)
-	reg("AveragePool", []int64{1, 7, 10, 11}, bindAveragePool)
-	reg("LpPool", []int64{1, 2, 11}, bindLpPool)
+	// AveragePool-19 added dilations, LpPool-18 ceil_mode (and dilations).
+	reg("AveragePool", []int64{1, 7, 10, 11, 19}, bindAveragePool)
+	reg("LpPool", []int64{1, 2, 11, 18}, bindLpPool)
 	reg("GlobalAveragePool", []int64{1}, bindGlobalPool(globalAvg))
 	reg("GlobalMaxPool", []int64{1}, bindGlobalPool(globalMax))
 	reg("GlobalLpPool", []int64{1, 2}, bindGlobalPool(globalLp))
@@ -38,4 +39,6 @@ func Register(r *ops.Registry) {
 
 	reg("Einsum", []int64{12}, bindEinsum)
 	reg("Det", []int64{11}, bindDet)
+
+	registerOpset18Plus(r)
 }

@@ -28,16 +28,19 @@ var reduceOps = []struct {
 	k      kind
 	sinces []int64
 }{
+	// From opset 18 every Reduce* but ReduceSum (which moved at 13) takes
+	// its axes as an optional input; ReduceMax and ReduceMin accept bool
+	// from 20.
 	{"ReduceSum", kSum, []int64{1, 11, 13}},
-	{"ReduceMean", kMean, []int64{1, 11, 13}},
-	{"ReduceMax", kMax, []int64{1, 11, 12, 13}},
-	{"ReduceMin", kMin, []int64{1, 11, 12, 13}},
-	{"ReduceProd", kProd, []int64{1, 11, 13}},
-	{"ReduceL1", kL1, []int64{1, 11, 13}},
-	{"ReduceL2", kL2, []int64{1, 11, 13}},
-	{"ReduceLogSum", kLogSum, []int64{1, 11, 13}},
-	{"ReduceLogSumExp", kLogSumExp, []int64{1, 11, 13}},
-	{"ReduceSumSquare", kSumSquare, []int64{1, 11, 13}},
+	{"ReduceMean", kMean, []int64{1, 11, 13, 18}},
+	{"ReduceMax", kMax, []int64{1, 11, 12, 13, 18, 20}},
+	{"ReduceMin", kMin, []int64{1, 11, 12, 13, 18, 20}},
+	{"ReduceProd", kProd, []int64{1, 11, 13, 18}},
+	{"ReduceL1", kL1, []int64{1, 11, 13, 18}},
+	{"ReduceL2", kL2, []int64{1, 11, 13, 18}},
+	{"ReduceLogSum", kLogSum, []int64{1, 11, 13, 18}},
+	{"ReduceLogSumExp", kLogSumExp, []int64{1, 11, 13, 18}},
+	{"ReduceSumSquare", kSumSquare, []int64{1, 11, 13, 18}},
 }
 
 func registerReduce(r *ops.Registry) {
@@ -54,8 +57,9 @@ func bindReduce(n *ops.Node, k kind) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	// ReduceSum takes its axes from an optional input from opset 13.
-	axesInput := k == kSum && n.Opset >= 13
+	// ReduceSum takes its axes from an optional input from opset 13, the
+	// others from opset 18.
+	axesInput := k == kSum && n.Opset >= 13 || n.Opset >= 18
 	var axes []int64
 	noop := false
 	if axesInput {
@@ -126,6 +130,15 @@ func reduceTensor(k kind, x *tensor.Tensor, g *geom) (*tensor.Tensor, error) {
 		return reduceInt(k, tensor.Data[uint32](x), g, dt, 0, math.MaxUint32), nil
 	case tensor.Uint64:
 		return reduceInt(k, tensor.Data[uint64](x), g, dt, 0, math.MaxUint64), nil
+	case tensor.Bool:
+		// ReduceMax-20 and ReduceMin-20: any and all (false and true when
+		// nothing is reduced).
+		if k == kMax || k == kMin {
+			u := tensor.New(tensor.Uint8, x.Shape()...)
+			copy(u.Bytes(), x.Bytes())
+			r := reduceInt(k, u.Uint8s(), g, tensor.Uint8, 0, 1)
+			return tensor.FromBytes(tensor.Bool, r.Shape(), r.Bytes())
+		}
 	}
 	return nil, fmt.Errorf("unsupported input type %v", dt)
 }

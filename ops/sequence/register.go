@@ -31,4 +31,8 @@ func Register(r *ops.Registry) {
 	} {
 		r.RegisterValue("", op.name, op.since, op.bind)
 	}
+	// 18 accepts a plain tensor or sequence (and, for OptionalHasElement, an
+	// omitted input), which the kernels above already do.
+	r.RegisterValue("", "OptionalHasElement", 18, bindOptionalHasElement)
+	r.RegisterValue("", "OptionalGetElement", 18, bindOptionalGetElement)
 }

@@ -86,6 +86,20 @@ func bindSplit(n *ops.Node) (ops.Kernel, error) {
 	if nout < 1 {
 		return nil, fmt.Errorf("Split: no outputs")
 	}
+	// Split-18 may give the number of equal parts (the last one smaller
+	// when the axis does not divide evenly) as num_outputs instead of sizes.
+	if n.Opset >= 18 && n.Has("num_outputs") {
+		num, err := n.Int("num_outputs", 0)
+		if err != nil {
+			return nil, fmt.Errorf("Split: %w", err)
+		}
+		if num != int64(nout) {
+			return nil, fmt.Errorf("Split: num_outputs is %d but the node has %d outputs", num, nout)
+		}
+		if n.HasInput(1) {
+			return nil, fmt.Errorf("Split: only one of the split input and num_outputs may be given")
+		}
+	}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		x, err := need("Split", in, 0)
 		if err != nil {

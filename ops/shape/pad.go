@@ -60,6 +60,12 @@ func bindPad(n *ops.Node) (ops.Kernel, error) {
 			if pads, err = intList("Pad", "pads", pt); err != nil {
 				return nil, err
 			}
+			// Pad-18 may name the axes pads applies to.
+			if at := input(in, 3); at != nil && n.Opset >= 18 {
+				if pads, err = padsForAxes(pads, at, x.Rank()); err != nil {
+					return nil, err
+				}
+			}
 			if ct := input(in, 2); ct != nil && mode == "constant" {
 				if ct.Len() != 1 {
 					return nil, fmt.Errorf("Pad: constant_value must be a scalar, got %v", ct.Shape())
@@ -200,4 +206,30 @@ func reflectIndex(c, n int64) int64 {
 		c = p - c
 	}
 	return c
+}
+
+// padsForAxes expands pads given for the axes listed in at ([b…, e…] over
+// those axes) into pads over every axis of a rank-r tensor.
+func padsForAxes(pads []int64, at *tensor.Tensor, r int) ([]int64, error) {
+	axes, err := intList("Pad", "axes", at)
+	if err != nil {
+		return nil, err
+	}
+	if len(pads) != 2*len(axes) {
+		return nil, fmt.Errorf("Pad: %d pads for %d axes", len(pads), len(axes))
+	}
+	full := make([]int64, 2*r)
+	seen := make([]bool, r)
+	for i, a := range axes {
+		ax, err := ops.NormAxis(a, r)
+		if err != nil {
+			return nil, fmt.Errorf("Pad: axes: %w", err)
+		}
+		if seen[ax] {
+			return nil, fmt.Errorf("Pad: axis %d repeated in axes", a)
+		}
+		seen[ax] = true
+		full[ax], full[ax+r] = pads[i], pads[i+len(axes)]
+	}
+	return full, nil
 }

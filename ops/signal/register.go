@@ -7,6 +7,8 @@ import "github.com/sinter-ml/sinter/ops"
 // Register adds this family's operators to r.
 func Register(r *ops.Registry) {
 	r.Register("", "DFT", 17, bindDFT)
+	// 20 moved the axis to an input.
+	r.Register("", "DFT", 20, bindDFT20)
 	r.Register("", "STFT", 17, bindSTFT)
 	r.Register("", "HannWindow", 17, bindWindow("HannWindow", []float64{0.5, 0.5}))
 	r.Register("", "HammingWindow", 17, bindWindow("HammingWindow", []float64{25.0 / 46, 21.0 / 46}))
