@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +8,8 @@ import (
 
 	"github.com/sinter-ml/sinter/formats/lightgbm"
 	"github.com/sinter-ml/sinter/formats/onnx"
+	"github.com/sinter-ml/sinter/formats/sklearn"
+	"github.com/sinter-ml/sinter/formats/xgboost"
 	"github.com/sinter-ml/sinter/ir"
 )
 
@@ -53,32 +54,19 @@ func ParseModelType(s string) (ModelType, error) {
 // ErrUnknownFormat is returned when no model format recognises a file.
 var ErrUnknownFormat = errors.New("runtime: unrecognised model format")
 
-// DetectModelType guesses a model's format from the first bytes of its
-// content:
-//   - a pickle starts with the PROTO opcode 0x80 and a protocol number
-//     (joblib files are pickles);
-//   - LightGBM's text format starts with a "tree" line;
-//   - XGBoost JSON is a JSON object holding "learner", UBJSON starts with
-//     '{' followed by a UBJSON type marker, and the legacy binary format
-//     starts with "binf" or its fixed-size parameter block;
-//   - anything else that parses as a protobuf is taken to be ONNX.
+// DetectModelType guesses a model's format from its content, asking each
+// format in turn: a pickle or joblib file is scikit-learn, LightGBM's text
+// format starts with a "tree" line, XGBoost is recognised in its JSON,
+// UBJSON and legacy binary forms; anything else is taken to be ONNX (whose
+// decoder then reports what is wrong with it).
 func DetectModelType(b []byte) ModelType {
-	head := b
-	if len(head) > 4096 {
-		head = head[:4096]
-	}
-	trimmed := bytes.TrimLeft(head, " \t\r\n")
-	_ = trimmed
 	switch {
-	case len(b) >= 2 && b[0] == 0x80 && b[1] >= 2 && b[1] <= 5:
+	case sklearn.Detect(b):
 		return ModelSklearn
-	case lightgbm.Detect(head):
+	case lightgbm.Detect(b):
 		return ModelLightGBM
-	case bytes.HasPrefix(trimmed, []byte("{")) && bytes.Contains(head, []byte(`"learner"`)):
-		return ModelXGBoost
-	case len(b) >= 2 && b[0] == '{' && bytes.IndexByte([]byte("iUIlLdDSTFZN{[$#"), b[1]) >= 0 && bytes.Contains(head, []byte("learner")):
-		return ModelXGBoost
-	case bytes.HasPrefix(b, []byte("binf")):
+	}
+	if _, ok := xgboost.Detect(b); ok {
 		return ModelXGBoost
 	}
 	return ModelONNX
@@ -181,6 +169,30 @@ func decode(data []byte, typ ModelType, o *options) (*ir.Model, error) {
 			return m.IR(opts)
 		}
 		return lightgbm.Decode(data, opts)
+	case ModelXGBoost:
+		m, err := xgboost.Decode(data)
+		if err != nil {
+			return nil, err
+		}
+		out := xgboost.OutputPrediction
+		switch o.treeOutput {
+		case TreeMargin:
+			out = xgboost.OutputMargin
+		case TreeLeaf:
+			out = xgboost.OutputLeaf
+		}
+		return m.IRModel(out)
+	case ModelSklearn:
+		var opts sklearn.Options
+		switch o.treeOutput {
+		case TreeMargin:
+			opts.Outputs = []sklearn.Output{sklearn.DecisionFunction}
+		case TreeProbability:
+			opts.Outputs = []sklearn.Output{sklearn.Probabilities}
+		case TreeLeaf:
+			opts.Outputs = []sklearn.Output{sklearn.Leaves}
+		}
+		return sklearn.LoadWith(data, opts)
 	}
-	return nil, fmt.Errorf("%w: %v models cannot be loaded yet", ErrUnknownFormat, typ)
+	return nil, fmt.Errorf("%w: model type %v", ErrUnknownFormat, typ)
 }
