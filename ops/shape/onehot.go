@@ -16,9 +16,11 @@ func bindOneHot(n *ops.Node) (ops.Kernel, error) {
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		var ts [3]*tensor.Tensor
 		for i := range ts {
-			if ts[i], err = need("OneHot", in, i); err != nil {
+			t, err := need("OneHot", in, i)
+			if err != nil {
 				return nil, err
 			}
+			ts[i] = t
 		}
 		it, dt, vt := ts[0], ts[1], ts[2]
 		if dt.Len() != 1 {
