@@ -118,7 +118,7 @@ func TestBatchGoesWhenFullOrOnTimeout(t *testing.T) {
 		at time.Time
 	}
 	evs := make(chan ev, 16)
-	b := New(func(rs []*Request) { evs <- ev{len(rs), time.Now()} }, Options{MaxBatchSize: 4, MaxWait: 30 * time.Millisecond})
+	b := New(func(rs []*Request) { evs <- ev{len(rs), time.Now()} }, Options{MaxBatchSize: 4, MaxWait: 100 * time.Millisecond})
 	b.Start()
 	defer b.Stop(time.Second)
 
@@ -127,7 +127,7 @@ func TestBatchGoesWhenFullOrOnTimeout(t *testing.T) {
 		b.Enqueue(&Request{Inputs: row(2)})
 	}
 	e := <-evs
-	if e.n != 4 || e.at.Sub(start) > 20*time.Millisecond {
+	if e.n != 4 || e.at.Sub(start) > 50*time.Millisecond {
 		t.Fatalf("full batch: %d requests after %v", e.n, e.at.Sub(start))
 	}
 	start = time.Now()
@@ -135,8 +135,8 @@ func TestBatchGoesWhenFullOrOnTimeout(t *testing.T) {
 	time.Sleep(10 * time.Millisecond)
 	b.Enqueue(&Request{Inputs: row(2)})
 	e = <-evs
-	if waited := e.at.Sub(start); e.n != 2 || waited < 30*time.Millisecond || waited > 60*time.Millisecond {
-		t.Fatalf("partial batch: %d requests after %v, want 2 after ~30ms", e.n, waited)
+	if waited := e.at.Sub(start); e.n != 2 || waited < 100*time.Millisecond || waited > 400*time.Millisecond {
+		t.Fatalf("partial batch: %d requests after %v, want 2 after ~100ms", e.n, waited)
 	}
 }
 
@@ -200,7 +200,7 @@ func TestDeadlineAndCancel(t *testing.T) {
 	}
 	select {
 	case d := <-dropped:
-		if d > 5*time.Millisecond {
+		if d > 50*time.Millisecond { // BenchmarkEngineDeadline measures precision
 			t.Errorf("deadline fired %v late", d)
 		}
 	case <-time.After(time.Second):

@@ -13,6 +13,7 @@ import (
 	"fmt"
 
 	"github.com/sinter-ml/sinter/ir"
+	"github.com/sinter-ml/sinter/kernels/parallel"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -35,7 +36,10 @@ func Compile(m *ir.Model, reg *ops.Registry, opts ...Option) (*Program, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	c := &compiler{reg: reg, opsets: m.Opsets, inl: newInliner(m)}
+	if o.pool == nil {
+		o.pool = parallel.Default()
+	}
+	c := &compiler{reg: reg, opsets: m.Opsets, inl: newInliner(m), pool: o.pool}
 	if c.opsets == nil {
 		c.opsets = map[string]int64{}
 	}
@@ -58,7 +62,7 @@ func Compile(m *ir.Model, reg *ops.Registry, opts ...Option) (*Program, error) {
 		if err := (&optimizer{g: &g}).check(); err != nil {
 			return nil, fmt.Errorf("compiler: graph %q: %w", g.Name, err)
 		}
-		if stats, err = optimize(&g, reg, c.opsetFor); err != nil {
+		if stats, err = optimize(&g, reg, c.opsetFor, o.pool); err != nil {
 			return nil, fmt.Errorf("compiler: %w", err)
 		}
 	}
@@ -75,7 +79,12 @@ type Option func(*options)
 
 type options struct {
 	optimize bool
+	pool     *parallel.Pool
 }
+
+// WithPool sets the worker pool kernels split their work over (default:
+// parallel.Default(), GOMAXPROCS threads).
+func WithPool(p *parallel.Pool) Option { return func(o *options) { o.pool = p } }
 
 // WithOptimization turns the graph optimisation passes on (the default) or
 // off. Off compiles the graph exactly as written: for debugging, and for
@@ -83,6 +92,7 @@ type options struct {
 func WithOptimization(on bool) Option { return func(o *options) { o.optimize = on } }
 
 type compiler struct {
+	pool   *parallel.Pool
 	reg    *ops.Registry
 	opsets map[string]int64
 	inl    *inliner
@@ -216,7 +226,7 @@ func (c *compiler) node(n *ir.Node, hidden []string, sc *scope, constVal map[int
 		return step{}, fmt.Errorf("%w: domain %s is not imported by the model", ops.ErrUnsupported, domainName(n.Domain))
 	}
 	st := step{node: n, label: n.Label()}
-	bn := &ops.Node{Node: n, Opset: opset}
+	bn := &ops.Node{Node: n, Opset: opset, Pool: c.pool}
 	for _, name := range n.Inputs {
 		if name == "" {
 			st.in = append(st.in, -1)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sinter-ml/sinter/ir"
+	"github.com/sinter-ml/sinter/kernels/parallel"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -37,6 +38,7 @@ type PassStat struct {
 // it was given: node lists, initializer lists and any node it edits are
 // copied first.
 type optimizer struct {
+	pool  *parallel.Pool
 	g     *ir.Graph
 	reg   *ops.Registry
 	opset func(*ir.Node) (int64, bool)
@@ -44,10 +46,10 @@ type optimizer struct {
 
 // optimize runs the pipeline on g (already a private copy of the graph
 // struct) and returns per-pass statistics.
-func optimize(g *ir.Graph, reg *ops.Registry, opset func(*ir.Node) (int64, bool)) ([]PassStat, error) {
+func optimize(g *ir.Graph, reg *ops.Registry, opset func(*ir.Node) (int64, bool), pool *parallel.Pool) ([]PassStat, error) {
 	g.Nodes = append([]*ir.Node(nil), g.Nodes...)
 	g.Initializers = append([]*ir.Initializer(nil), g.Initializers...)
-	o := &optimizer{g: g, reg: reg, opset: opset}
+	o := &optimizer{g: g, reg: reg, opset: opset, pool: pool}
 	stats := make([]PassStat, len(passes))
 	for i, p := range passes {
 		stats[i].Name = p.name
@@ -264,7 +266,7 @@ func (o *optimizer) tryFold(n *ir.Node, consts map[string]*tensor.Tensor) ([]*te
 	if !ok {
 		return nil, false
 	}
-	impl, err := o.reg.Bind(&ops.Node{Node: n, Opset: opset, Consts: in, InputTypes: make([]*ir.Type, len(in))})
+	impl, err := o.reg.Bind(&ops.Node{Node: n, Opset: opset, Consts: in, InputTypes: make([]*ir.Type, len(in)), Pool: o.pool})
 	if err != nil || impl.Tensor == nil {
 		return nil, false
 	}

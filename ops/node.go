@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sinter-ml/sinter/ir"
+	"github.com/sinter-ml/sinter/kernels/parallel"
 	"github.com/sinter-ml/sinter/tensor"
 )
 
@@ -22,6 +23,10 @@ type Node struct {
 	Consts []*tensor.Tensor
 	// SubgraphFunc compiles a graph-valued attribute; set by the compiler.
 	SubgraphFunc func(g *ir.Graph) (Subgraph, error)
+	// Pool is the worker pool kernels may split work over (never nil
+	// when bound by the compiler; a kernel bound without one runs on the
+	// calling goroutine). Results must not depend on its thread count.
+	Pool *parallel.Pool
 }
 
 // Subgraph is a compiled graph attribute (If branches, Loop and Scan bodies).

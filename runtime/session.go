@@ -9,6 +9,7 @@ import (
 
 	"github.com/sinter-ml/sinter/compiler"
 	"github.com/sinter-ml/sinter/ir"
+	"github.com/sinter-ml/sinter/kernels/parallel"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/ops/all"
 	"github.com/sinter-ml/sinter/tensor"
@@ -25,9 +26,8 @@ type options struct {
 	unoptimize bool
 }
 
-// WithThreads sets how many threads kernels may use; 0 (the default) means
-// GOMAXPROCS. Today's kernels run on the calling goroutine; the setting is
-// recorded so callers and tools can already express it.
+// WithThreads sets how many threads kernels may split their work over;
+// 0 (the default) means GOMAXPROCS. Results do not depend on it.
 func WithThreads(n int) Option { return func(o *options) { o.threads = n } }
 
 // WithRegistry compiles against reg instead of the default registry (for
@@ -50,7 +50,10 @@ type Session struct {
 	feedIdx []int // feedIdx[i] is the program input bound by Run's inputs[i]
 	outputs []*ir.ValueInfo
 	threads int
-	closer  func() error
+	// pool is the session's own worker pool, nil when it shares
+	// parallel.Default().
+	pool   *parallel.Pool
+	closer func() error
 }
 
 // Open loads and compiles the model at path; its format is detected from
@@ -100,11 +103,22 @@ func NewSession(m *ir.Model, opts ...Option) (*Session, error) {
 	if o.threads <= 0 {
 		o.threads = goruntime.GOMAXPROCS(0)
 	}
-	prog, err := compiler.Compile(m, o.registry, compiler.WithOptimization(!o.unoptimize))
+	// GOMAXPROCS threads share the process-wide pool; another count gets a
+	// pool of its own, closed with the session.
+	pool := parallel.Default()
+	var ownPool *parallel.Pool
+	if o.threads != pool.Threads() {
+		ownPool = parallel.New(parallel.Options{Threads: o.threads, Pin: true})
+		pool = ownPool
+	}
+	prog, err := compiler.Compile(m, o.registry, compiler.WithOptimization(!o.unoptimize), compiler.WithPool(pool))
 	if err != nil {
+		if ownPool != nil {
+			ownPool.Close()
+		}
 		return nil, err
 	}
-	s := &Session{model: m, prog: prog, threads: o.threads}
+	s := &Session{model: m, prog: prog, threads: o.threads, pool: ownPool}
 	for i, in := range prog.Inputs() {
 		if in.Default == nil {
 			s.inputs = append(s.inputs, in.Info)
@@ -117,8 +131,12 @@ func NewSession(m *ir.Model, opts ...Option) (*Session, error) {
 	return s, nil
 }
 
-// Close releases the model file. It is safe to call more than once.
+// Close releases the model file and the session's worker threads. It is
+// safe to call more than once.
 func (s *Session) Close() error {
+	if s.pool != nil {
+		s.pool.Close()
+	}
 	if s.closer == nil {
 		return nil
 	}
