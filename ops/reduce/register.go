@@ -12,4 +12,5 @@ func Register(r *ops.Registry) {
 	registerSoftmax(r)
 	registerLoss(r)
 	registerTraining(r)
+	registerLpNorm(r)
 }
