@@ -192,3 +192,41 @@ func ShapeFrom(dims []int64) (tensor.Shape, error) {
 	}
 	return s, s.Check()
 }
+
+// ScalarInt reads a single-element int32/int64 tensor.
+func ScalarInt(t *tensor.Tensor, name string) (int64, error) {
+	if t == nil {
+		return 0, fmt.Errorf("input %s is missing", name)
+	}
+	v, err := Int64s(t)
+	if err != nil {
+		return 0, fmt.Errorf("input %s: %w", name, err)
+	}
+	if len(v) != 1 {
+		return 0, fmt.Errorf("input %s must hold one value, has shape %v", name, t.Shape())
+	}
+	return v[0], nil
+}
+
+// ScalarFloat reads a single-element numeric tensor as float64.
+func ScalarFloat(t *tensor.Tensor, name string) (float64, error) {
+	if !t.DType().IsNumeric() {
+		return 0, fmt.Errorf("input %s: %v is not numeric", name, t.DType())
+	}
+	if t.Len() != 1 {
+		return 0, fmt.Errorf("input %s must hold one value, has shape %v", name, t.Shape())
+	}
+	v, err := tensor.ToFloat64(t)
+	if err != nil {
+		return 0, err
+	}
+	return v[0], nil
+}
+
+// Input returns in[i], or nil when the node declared fewer inputs.
+func Input(in []*tensor.Tensor, i int) *tensor.Tensor {
+	if i < len(in) {
+		return in[i]
+	}
+	return nil
+}

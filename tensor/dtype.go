@@ -33,6 +33,14 @@ const (
 	Complex64  DType = 14
 	Complex128 DType = 15
 	BFloat16   DType = 16
+	// ONNX types Sinter names but does not store (Valid reports false).
+	Float8E4M3FN   DType = 17
+	Float8E4M3FNUZ DType = 18
+	Float8E5M2     DType = 19
+	Float8E5M2FNUZ DType = 20
+	Uint4          DType = 21
+	Int4           DType = 22
+	Float4E2M1     DType = 23
 )
 
 var dtypeInfo = [...]struct {
@@ -56,6 +64,14 @@ var dtypeInfo = [...]struct {
 	Complex64:  {"complex64", 8},
 	Complex128: {"complex128", 16},
 	BFloat16:   {"bfloat16", 2},
+	// Named only: their storage is not supported.
+	Float8E4M3FN:   {"float8e4m3fn", 0},
+	Float8E4M3FNUZ: {"float8e4m3fnuz", 0},
+	Float8E5M2:     {"float8e5m2", 0},
+	Float8E5M2FNUZ: {"float8e5m2fnuz", 0},
+	Uint4:          {"uint4", 0},
+	Int4:           {"int4", 0},
+	Float4E2M1:     {"float4e2m1", 0},
 }
 
 // Size is the number of bytes one element occupies in storage; 0 for String
@@ -68,9 +84,10 @@ func (d DType) Size() int {
 }
 
 // Valid reports whether d is one of the element types Sinter stores.
-// Complex types are recognised by name but not stored.
+// Complex, float8, 4-bit and float4 types are recognised by name but not
+// stored.
 func (d DType) Valid() bool {
-	return d != Undefined && int(d) < len(dtypeInfo) && d != Complex64 && d != Complex128
+	return d != Undefined && d <= BFloat16 && d != Complex64 && d != Complex128
 }
 
 // IsFloat reports whether d is a floating-point type.
@@ -86,6 +103,10 @@ func (d DType) IsInt() bool {
 	}
 	return false
 }
+
+// IsNumeric reports whether d is a float, integer or bool type: the types
+// ToFloat64 reads and FromFloat64 writes.
+func (d DType) IsNumeric() bool { return d.IsFloat() || d.IsInt() || d == Bool }
 
 // IsSigned reports whether d can hold negative values.
 func (d DType) IsSigned() bool {

@@ -18,8 +18,8 @@ func Register(r *ops.Registry) {
 	}
 	// 19 (float8) and 21 (4-bit integers) only widened the types.
 	for _, v := range []int64{19, 21} {
-		r.RegisterValue("", "If", v, guardValue(bindIf))
-		r.RegisterValue("", "Loop", v, guardValue(bindLoop))
-		r.RegisterValue("", "Scan", v, guardValue(bindScan9))
+		r.RegisterValue("", "If", v, ops.RefuseUnstorableValue(bindIf))
+		r.RegisterValue("", "Loop", v, ops.RefuseUnstorableValue(bindLoop))
+		r.RegisterValue("", "Scan", v, ops.RefuseUnstorableValue(bindScan9))
 	}
 }

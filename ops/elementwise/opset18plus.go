@@ -11,79 +11,6 @@ import (
 // family, Cast/CastLike's saturate, and the type-widening bumps whose new
 // types (float8, 4-bit integers) Sinter's tensors cannot hold.
 
-// unstorableName names the ONNX element types that tensor.DType does not
-// store, or returns "" for any other type.
-func unstorableName(dt tensor.DType) string {
-	switch dt {
-	case tensor.Complex64:
-		return "complex64"
-	case tensor.Complex128:
-		return "complex128"
-	case 17:
-		return "float8e4m3fn"
-	case 18:
-		return "float8e4m3fnuz"
-	case 19:
-		return "float8e5m2"
-	case 20:
-		return "float8e5m2fnuz"
-	case 21:
-		return "uint4"
-	case 22:
-		return "int4"
-	case 23:
-		return "float4e2m1"
-	}
-	if !dt.Valid() {
-		return dt.String()
-	}
-	return ""
-}
-
-// errUnstorable reports an element type Sinter cannot compute with.
-func errUnstorable(op string, what string, dt tensor.DType) error {
-	return fmt.Errorf("%s: %s has element type %s, which Sinter does not support (no float8, 4-bit or complex tensors)",
-		op, what, unstorableName(dt))
-}
-
-// checkInputTypes refuses a node whose statically known input types
-// include one Sinter cannot hold.
-func checkInputTypes(n *ops.Node) error {
-	for i, t := range n.InputTypes {
-		if t == nil || !n.HasInput(i) {
-			continue
-		}
-		for t.Inner != nil && t.Elem == tensor.Undefined {
-			t = t.Inner // sequence or optional
-		}
-		if t.Elem != tensor.Undefined && unstorableName(t.Elem) != "" {
-			return errUnstorable(n.OpType, fmt.Sprintf("input %d", i), t.Elem)
-		}
-	}
-	return nil
-}
-
-// guard wraps bind so that, for the type-widened versions, a node whose
-// input types Sinter cannot hold fails to bind with a clear error.
-func guard(bind ops.BindFunc) ops.BindFunc {
-	return func(n *ops.Node) (ops.Kernel, error) {
-		if err := checkInputTypes(n); err != nil {
-			return nil, err
-		}
-		return bind(n)
-	}
-}
-
-// guardValue is guard for value kernels.
-func guardValue(bind ops.ValueBindFunc) ops.ValueBindFunc {
-	return func(n *ops.Node) (ops.ValueKernel, error) {
-		if err := checkInputTypes(n); err != nil {
-			return nil, err
-		}
-		return bind(n)
-	}
-}
-
 // bindCast19 is Cast from opset 19: saturate only affects conversions to
 // float8 types, which Sinter refuses.
 func bindCast19(n *ops.Node) (ops.Kernel, error) {
@@ -95,11 +22,11 @@ func bindCast19(n *ops.Node) (ops.Kernel, error) {
 		if err != nil {
 			return nil, fmt.Errorf("Cast: %w", err)
 		}
-		if v > 0 && v <= 255 && unstorableName(tensor.DType(v)) != "" {
-			return nil, errUnstorable("Cast", "attribute to", tensor.DType(v))
+		if v > 0 && v <= 255 && !tensor.DType(v).Valid() {
+			return nil, ops.UnstorableTypeError("Cast", "attribute to", tensor.DType(v))
 		}
 	}
-	return guard(bindCast)(n)
+	return ops.RefuseUnstorable(bindCast)(n)
 }
 
 // bindCastLike19 is CastLike from opset 19.
@@ -107,7 +34,7 @@ func bindCastLike19(n *ops.Node) (ops.Kernel, error) {
 	if err := checkSaturate(n); err != nil {
 		return nil, err
 	}
-	return guard(bindCastLike)(n)
+	return ops.RefuseUnstorable(bindCastLike)(n)
 }
 
 func checkSaturate(n *ops.Node) error {
@@ -264,9 +191,9 @@ func registerOpset18Plus(r *ops.Registry) {
 	r.RegisterVersions("", "Cast", []int64{19, 21}, bindCast19)
 	r.RegisterVersions("", "CastLike", []int64{19, 21}, bindCastLike19)
 	// 20: float8 types only.
-	r.Register("", "IsNaN", 20, guard(bindIsNaN))
-	r.Register("", "IsInf", 20, guard(bindIsInf))
+	r.Register("", "IsNaN", 20, ops.RefuseUnstorable(bindIsNaN))
+	r.Register("", "IsInf", 20, ops.RefuseUnstorable(bindIsInf))
 	// 19: float8 types; 21: 4-bit types. Sequences and optionals pass through.
-	r.RegisterValue("", "Identity", 19, guardValue(bindIdentityValue))
-	r.RegisterValue("", "Identity", 21, guardValue(bindIdentityValue))
+	r.RegisterValue("", "Identity", 19, ops.RefuseUnstorableValue(bindIdentityValue))
+	r.RegisterValue("", "Identity", 21, ops.RefuseUnstorableValue(bindIdentityValue))
 }

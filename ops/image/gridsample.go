@@ -45,7 +45,7 @@ func bindGridSample(n *ops.Node) (ops.Kernel, error) {
 	}
 	g.alignCorners = ac != 0
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		out, err := g.run(input(in, 0), input(in, 1))
+		out, err := g.run(ops.Input(in, 0), ops.Input(in, 1))
 		if err != nil {
 			return nil, fmt.Errorf("GridSample: %w", err)
 		}
@@ -104,7 +104,7 @@ func (g *gridSample) run(x, grid *tensor.Tensor) (*tensor.Tensor, error) {
 	if x.Rank() != 4 || grid.Rank() != 4 {
 		return nil, fmt.Errorf("X and grid must be 4-D, got %v and %v", x.Shape(), grid.Shape())
 	}
-	if !isNumeric(x.DType()) || !grid.DType().IsFloat() {
+	if !x.DType().IsNumeric() || !grid.DType().IsFloat() {
 		return nil, fmt.Errorf("unsupported types %v, %v", x.DType(), grid.DType())
 	}
 	xs, gs := x.Shape(), grid.Shape()
@@ -232,7 +232,7 @@ func (g *gridSample) run(x, grid *tensor.Tensor) (*tensor.Tensor, error) {
 			}
 		}
 	}
-	return fromFloat64(x.DType(), outShape, out)
+	return tensor.FromFloat64(x.DType(), outShape, out)
 }
 
 // cubicCoeffs are Keys' cubic convolution weights (A = -0.75) for taps at

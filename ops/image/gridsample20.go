@@ -43,7 +43,7 @@ func bindGridSample20(n *ops.Node) (ops.Kernel, error) {
 	}
 	g.alignCorners = ac != 0
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, grid := input(in, 0), input(in, 1)
+		x, grid := ops.Input(in, 0), ops.Input(in, 1)
 		var out *tensor.Tensor
 		var err error
 		if x != nil && x.Rank() == 4 {
@@ -70,7 +70,7 @@ func (g *gridSample) runND(x, grid *tensor.Tensor) (*tensor.Tensor, error) {
 	if g.mode == modeCubic {
 		return nil, fmt.Errorf("cubic mode needs 2 spatial axes, X has %d", r)
 	}
-	if !isNumeric(x.DType()) || !grid.DType().IsFloat() {
+	if !x.DType().IsNumeric() || !grid.DType().IsFloat() {
 		return nil, fmt.Errorf("unsupported types %v, %v", x.DType(), grid.DType())
 	}
 	xs, gs := x.Shape(), grid.Shape()
@@ -206,7 +206,7 @@ func (g *gridSample) runND(x, grid *tensor.Tensor) (*tensor.Tensor, error) {
 			}
 		}
 	}
-	return fromFloat64(x.DType(), outShape, out)
+	return tensor.FromFloat64(x.DType(), outShape, out)
 }
 
 // bindAffineGrid binds AffineGrid-20: from affine matrices theta (N, 2, 3)
@@ -219,7 +219,7 @@ func bindAffineGrid(n *ops.Node) (ops.Kernel, error) {
 		return nil, err
 	}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		theta, sizeT := input(in, 0), input(in, 1)
+		theta, sizeT := ops.Input(in, 0), ops.Input(in, 1)
 		if theta == nil || sizeT == nil {
 			return nil, fmt.Errorf("AffineGrid: theta and size are required")
 		}
@@ -303,7 +303,7 @@ func bindAffineGrid(n *ops.Node) (ops.Kernel, error) {
 }
 
 func mustFloat(dt tensor.DType, shape tensor.Shape, v []float64) *tensor.Tensor {
-	t, err := fromFloat64(dt, shape, v)
+	t, err := tensor.FromFloat64(dt, shape, v)
 	if err != nil {
 		panic(err)
 	}

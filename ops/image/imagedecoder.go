@@ -29,7 +29,7 @@ func bindImageDecoder(n *ops.Node) (ops.Kernel, error) {
 		return nil, fmt.Errorf("ImageDecoder: unsupported pixel_format %q", pf)
 	}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		t := input(in, 0)
+		t := ops.Input(in, 0)
 		if t == nil {
 			return nil, fmt.Errorf("ImageDecoder: input encoded_stream is missing")
 		}

@@ -29,7 +29,7 @@ func bindNMS(n *ops.Node) (ops.Kernel, error) {
 type box struct{ x1, y1, x2, y2 float64 }
 
 func nms(in []*tensor.Tensor, center bool) (*tensor.Tensor, error) {
-	boxesT, scoresT := input(in, 0), input(in, 1)
+	boxesT, scoresT := ops.Input(in, 0), ops.Input(in, 1)
 	if boxesT == nil || scoresT == nil {
 		return nil, fmt.Errorf("boxes and scores are required")
 	}
@@ -44,7 +44,7 @@ func nms(in []*tensor.Tensor, center bool) (*tensor.Tensor, error) {
 		return nil, fmt.Errorf("scores shape %v does not match boxes %v", ss, bs)
 	}
 	maxOut := int64(0)
-	if t := input(in, 2); t != nil && t.Len() > 0 {
+	if t := ops.Input(in, 2); t != nil && t.Len() > 0 {
 		v, err := ops.Int64s(t)
 		if err != nil {
 			return nil, fmt.Errorf("max_output_boxes_per_class: %w", err)
@@ -52,8 +52,8 @@ func nms(in []*tensor.Tensor, center bool) (*tensor.Tensor, error) {
 		maxOut = max(v[0], 0)
 	}
 	iouThr := 0.0
-	if t := input(in, 3); t != nil && t.Len() > 0 {
-		v, err := scalarFloat(t, "iou_threshold")
+	if t := ops.Input(in, 3); t != nil && t.Len() > 0 {
+		v, err := ops.ScalarFloat(t, "iou_threshold")
 		if err != nil {
 			return nil, err
 		}
@@ -64,8 +64,8 @@ func nms(in []*tensor.Tensor, center bool) (*tensor.Tensor, error) {
 	}
 	useScoreThr := false
 	scoreThr := 0.0
-	if t := input(in, 4); t != nil && t.Len() > 0 {
-		v, err := scalarFloat(t, "score_threshold")
+	if t := ops.Input(in, 4); t != nil && t.Len() > 0 {
+		v, err := ops.ScalarFloat(t, "score_threshold")
 		if err != nil {
 			return nil, err
 		}

@@ -52,7 +52,7 @@ func bindResize10(n *ops.Node) (ops.Kernel, error) {
 	}
 	cfg := &resizeConfig{mode: mode, ctm: "asymmetric", nearest: "simple"}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, scales := input(in, 0), input(in, 1)
+		x, scales := ops.Input(in, 0), ops.Input(in, 1)
 		if x == nil || scales == nil {
 			return nil, fmt.Errorf("Resize: X and scales are required")
 		}
@@ -107,11 +107,11 @@ func bindResize11(n *ops.Node) (ops.Kernel, error) {
 	}
 	cfg.extrapolation = float64(ev)
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x := input(in, 0)
+		x := ops.Input(in, 0)
 		if x == nil {
 			return nil, fmt.Errorf("Resize: input X is missing")
 		}
-		out, err := cfg.run(x, input(in, 1), input(in, 2), input(in, 3))
+		out, err := cfg.run(x, ops.Input(in, 1), ops.Input(in, 2), ops.Input(in, 3))
 		if err != nil {
 			return nil, fmt.Errorf("Resize: %w", err)
 		}
@@ -139,7 +139,7 @@ func bindUpsample7(n *ops.Node) (ops.Kernel, error) {
 	scales := tensor.From(append([]float32(nil), fs...), len(fs))
 	cfg := &resizeConfig{mode: mode, ctm: "asymmetric", nearest: "simple"}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x := input(in, 0)
+		x := ops.Input(in, 0)
 		if x == nil {
 			return nil, fmt.Errorf("Upsample: input X is missing")
 		}
@@ -163,7 +163,7 @@ func bindUpsample9(n *ops.Node) (ops.Kernel, error) {
 	}
 	cfg := &resizeConfig{mode: mode, ctm: "asymmetric", nearest: "simple"}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, scales := input(in, 0), input(in, 1)
+		x, scales := ops.Input(in, 0), ops.Input(in, 1)
 		if x == nil || scales == nil {
 			return nil, fmt.Errorf("Upsample: X and scales are required")
 		}
@@ -228,7 +228,7 @@ func (c *resizeConfig) run(x, roiT, scalesT, sizesT *tensor.Tensor) (*tensor.Ten
 		if scalesT == nil || scalesT.Len() == 0 {
 			return nil, fmt.Errorf("one of scales and sizes is required")
 		}
-		if !isNumeric(scalesT.DType()) {
+		if !scalesT.DType().IsNumeric() {
 			return nil, fmt.Errorf("scales must be float, got %v", scalesT.DType())
 		}
 		sc, err := tensor.ToFloat64(scalesT)
@@ -290,7 +290,7 @@ func (c *resizeConfig) run(x, roiT, scalesT, sizesT *tensor.Tensor) (*tensor.Ten
 	if c.mode == modeNearest {
 		return c.gather(x, outShape, plans)
 	}
-	if !isNumeric(x.DType()) || x.DType() == tensor.Bool {
+	if !x.DType().IsNumeric() || x.DType() == tensor.Bool {
 		return nil, fmt.Errorf("%v input cannot be interpolated", x.DType())
 	}
 	return c.interpolate(x, outShape, plans)
@@ -452,7 +452,7 @@ func (c *resizeConfig) gather(x *tensor.Tensor, outShape tensor.Shape, plans []*
 		}
 	}
 	if anyOOB && dt != tensor.String {
-		f, err := fromFloat64(dt, tensor.Shape{}, []float64{c.extrapolation})
+		f, err := tensor.FromFloat64(dt, tensor.Shape{}, []float64{c.extrapolation})
 		if err != nil {
 			return nil, err
 		}
@@ -575,5 +575,5 @@ func (c *resizeConfig) interpolate(x *tensor.Tensor, outShape tensor.Shape, plan
 			}
 		}
 	}
-	return fromFloat64(x.DType(), outShape, data)
+	return tensor.FromFloat64(x.DType(), outShape, data)
 }

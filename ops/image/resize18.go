@@ -82,11 +82,11 @@ func bindResize18(n *ops.Node) (ops.Kernel, error) {
 		return nil, fmt.Errorf("unsupported keep_aspect_ratio_policy %q", r.policy)
 	}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x := input(in, 0)
+		x := ops.Input(in, 0)
 		if x == nil {
 			return nil, fmt.Errorf("Resize: input X is missing")
 		}
-		out, err := r.run(x, input(in, 1), input(in, 2), input(in, 3))
+		out, err := r.run(x, ops.Input(in, 1), ops.Input(in, 2), ops.Input(in, 3))
 		if err != nil {
 			return nil, fmt.Errorf("Resize: %w", err)
 		}
@@ -176,7 +176,7 @@ func (r *resize18) run(x, roiT, scalesT, sizesT *tensor.Tensor) (*tensor.Tensor,
 			resized[a] = float64(outShape[a])
 		}
 	case hasScales:
-		if !isNumeric(scalesT.DType()) {
+		if !scalesT.DType().IsNumeric() {
 			return nil, fmt.Errorf("scales must be float, got %v", scalesT.DType())
 		}
 		sc, err := tensor.ToFloat64(scalesT)
@@ -246,7 +246,7 @@ func (r *resize18) run(x, roiT, scalesT, sizesT *tensor.Tensor) (*tensor.Tensor,
 	if c.mode == modeNearest {
 		return c.gather(x, outShape, plans)
 	}
-	if !isNumeric(x.DType()) || x.DType() == tensor.Bool {
+	if !x.DType().IsNumeric() || x.DType() == tensor.Bool {
 		return nil, fmt.Errorf("%v input cannot be interpolated", x.DType())
 	}
 	return c.interpolate(x, outShape, plans)

@@ -69,7 +69,7 @@ func bindRoiAlign(since int64) ops.BindFunc {
 			}
 		}
 		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-			out, err := r.run(input(in, 0), input(in, 1), input(in, 2))
+			out, err := r.run(ops.Input(in, 0), ops.Input(in, 1), ops.Input(in, 2))
 			if err != nil {
 				return nil, fmt.Errorf("RoiAlign: %w", err)
 			}
@@ -194,7 +194,7 @@ func (r *roiAlign) run(x, rois, bi *tensor.Tensor) (*tensor.Tensor, error) {
 			}
 		}
 	}
-	return fromFloat64(x.DType(), outShape, out)
+	return tensor.FromFloat64(x.DType(), outShape, out)
 }
 
 // bilinearSample returns the four taps and weights of point (y, x), with the

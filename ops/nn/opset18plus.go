@@ -10,56 +10,6 @@ import (
 
 // Operators and versions of this family from ai.onnx opsets 18–21.
 
-// unstorableName names the ONNX element types that tensor.DType does not
-// store (float8, 4-bit, complex), or returns "" for any other type.
-func unstorableName(dt tensor.DType) string {
-	switch dt {
-	case tensor.Complex64:
-		return "complex64"
-	case tensor.Complex128:
-		return "complex128"
-	case 17:
-		return "float8e4m3fn"
-	case 18:
-		return "float8e4m3fnuz"
-	case 19:
-		return "float8e5m2"
-	case 20:
-		return "float8e5m2fnuz"
-	case 21:
-		return "uint4"
-	case 22:
-		return "int4"
-	case 23:
-		return "float4e2m1"
-	}
-	if !dt.Valid() {
-		return dt.String()
-	}
-	return ""
-}
-
-func errUnstorable(op, what string, dt tensor.DType) error {
-	return fmt.Errorf("%s: %s has element type %s, which Sinter does not support (no float8, 4-bit or complex tensors)",
-		op, what, unstorableName(dt))
-}
-
-// guard wraps bind so that a node whose statically known input types
-// include one Sinter cannot hold fails to bind with a clear error.
-func guard(bind ops.BindFunc) ops.BindFunc {
-	return func(n *ops.Node) (ops.Kernel, error) {
-		for i, t := range n.InputTypes {
-			if t == nil || !n.HasInput(i) || t.Elem == tensor.Undefined {
-				continue
-			}
-			if unstorableName(t.Elem) != "" {
-				return nil, errUnstorable(n.OpType, fmt.Sprintf("input %d", i), t.Elem)
-			}
-		}
-		return bind(n)
-	}
-}
-
 // registerOpset18Plus adds this family's registrations for opsets 18–21.
 func registerOpset18Plus(r *ops.Registry) {
 	r.Register("", "GroupNormalization", 18, bindGroupNorm)
@@ -68,10 +18,10 @@ func registerOpset18Plus(r *ops.Registry) {
 	r.Register("", "DeformConv", 19, bindDeformConv)
 	// 19 added float8 (and float16/bfloat16 scales), 21 blocked
 	// quantization, output_dtype and 16- and 4-bit integer types.
-	r.RegisterVersions("", "QuantizeLinear", []int64{19, 21}, guard(bindQuantizeLinear19))
-	r.RegisterVersions("", "DequantizeLinear", []int64{19, 21}, guard(bindDequantizeLinear19))
+	r.RegisterVersions("", "QuantizeLinear", []int64{19, 21}, ops.RefuseUnstorable(bindQuantizeLinear19))
+	r.RegisterVersions("", "DequantizeLinear", []int64{19, 21}, ops.RefuseUnstorable(bindDequantizeLinear19))
 	// 21 added float8 operands and float16/bfloat16 scales.
-	r.Register("", "QLinearMatMul", 21, guard(bindQLinearMatMul))
+	r.Register("", "QLinearMatMul", 21, ops.RefuseUnstorable(bindQLinearMatMul))
 }
 
 // ---- GroupNormalization ----
@@ -368,8 +318,8 @@ func quantIntRange(dt tensor.DType) (lo, hi float64, err error) {
 	case tensor.Int16:
 		return math.MinInt16, math.MaxInt16, nil
 	}
-	if unstorableName(dt) != "" {
-		return 0, 0, fmt.Errorf("quantized type %s is not supported by Sinter (no float8 or 4-bit tensors)", unstorableName(dt))
+	if !dt.Valid() {
+		return 0, 0, fmt.Errorf("quantized type %s is not supported by Sinter (no float8 or 4-bit tensors)", dt)
 	}
 	return 0, 0, fmt.Errorf("quantized type must be int8, uint8, int16 or uint16, got %v", dt)
 }

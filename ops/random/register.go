@@ -260,7 +260,7 @@ func bindBernoulli(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("Bernoulli: %w", err)
 	}
-	if dtSet && !(dt.IsFloat() || dt.IsInt() || dt == tensor.Bool) {
+	if dtSet && !dt.IsNumeric() {
 		return nil, fmt.Errorf("Bernoulli: dtype %v is not a numeric or bool type", dt)
 	}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {

@@ -7,54 +7,6 @@ import (
 	"github.com/sinter-ml/sinter/tensor"
 )
 
-// unstorableName names the ONNX element types that tensor.DType does not
-// store (the float8 types of opset 19, the 4-bit integers of opset 21,
-// complex), or returns "" for any other type.
-func unstorableName(dt tensor.DType) string {
-	switch dt {
-	case tensor.Complex64:
-		return "complex64"
-	case tensor.Complex128:
-		return "complex128"
-	case 17:
-		return "float8e4m3fn"
-	case 18:
-		return "float8e4m3fnuz"
-	case 19:
-		return "float8e5m2"
-	case 20:
-		return "float8e5m2fnuz"
-	case 21:
-		return "uint4"
-	case 22:
-		return "int4"
-	case 23:
-		return "float4e2m1"
-	}
-	if !dt.Valid() {
-		return dt.String()
-	}
-	return ""
-}
-
-// guard wraps bind so that a node whose statically known input types
-// include one Sinter cannot hold fails to bind with a clear error. It is
-// used for the versions of opsets 19–21 that only widened type lists.
-func guard(bind ops.BindFunc) ops.BindFunc {
-	return func(n *ops.Node) (ops.Kernel, error) {
-		for i, t := range n.InputTypes {
-			if t == nil || !n.HasInput(i) || t.Elem == tensor.Undefined {
-				continue
-			}
-			if name := unstorableName(t.Elem); name != "" {
-				return nil, fmt.Errorf("%s: input %d has element type %s, which Sinter does not support (no float8, 4-bit or complex tensors)",
-					n.OpType, i, name)
-			}
-		}
-		return bind(n)
-	}
-}
-
 // bindCenterCropPad binds CenterCropPad-18: each listed axis (all axes by
 // default) is centre-cropped or zero-padded to the size in input shape;
 // when the difference is odd the extra element is cropped or padded at

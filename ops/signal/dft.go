@@ -202,7 +202,7 @@ func writeComplex(dt tensor.DType, lead tensor.Shape, re, im []float64) (*tensor
 		vals[2*i], vals[2*i+1] = re[i], im[i]
 	}
 	shape := append(lead.Clone(), 2)
-	return fromFloat64(dt, shape, vals)
+	return tensor.FromFloat64(dt, shape, vals)
 }
 
 func bindDFT(n *ops.Node) (ops.Kernel, error) {
@@ -222,13 +222,13 @@ func bindDFT(n *ops.Node) (ops.Kernel, error) {
 		return nil, fmt.Errorf("DFT: inverse and onesided must be 0 or 1")
 	}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x := input(in, 0)
+		x := ops.Input(in, 0)
 		if x == nil {
 			return nil, fmt.Errorf("DFT: input is missing")
 		}
 		length := int64(-1)
-		if t := input(in, 1); t != nil && t.Len() > 0 {
-			v, err := scalarInt(t, "dft_length")
+		if t := ops.Input(in, 1); t != nil && t.Len() > 0 {
+			v, err := ops.ScalarInt(t, "dft_length")
 			if err != nil {
 				return nil, fmt.Errorf("DFT: %w", err)
 			}
@@ -324,14 +324,14 @@ func bindSTFT(n *ops.Node) (ops.Kernel, error) {
 }
 
 func stft(in []*tensor.Tensor, onesided bool) (*tensor.Tensor, error) {
-	sig := input(in, 0)
+	sig := ops.Input(in, 0)
 	if sig == nil {
 		return nil, fmt.Errorf("signal is missing")
 	}
 	if sig.Rank() != 3 {
 		return nil, fmt.Errorf("signal must be [batch, length, 1|2], got %v", sig.Shape())
 	}
-	step, err := scalarInt(input(in, 1), "frame_step")
+	step, err := ops.ScalarInt(ops.Input(in, 1), "frame_step")
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +344,7 @@ func stft(in []*tensor.Tensor, onesided bool) (*tensor.Tensor, error) {
 	}
 	batch, sigLen := lead[0], lead[1]
 	var window []float64
-	if w := input(in, 2); w != nil {
+	if w := ops.Input(in, 2); w != nil {
 		if w.Rank() != 1 || !w.DType().IsFloat() {
 			return nil, fmt.Errorf("window must be a 1-D float tensor, got %v %v", w.DType(), w.Shape())
 		}
@@ -353,8 +353,8 @@ func stft(in []*tensor.Tensor, onesided bool) (*tensor.Tensor, error) {
 		}
 	}
 	frameLen := int64(-1)
-	if t := input(in, 3); t != nil {
-		if frameLen, err = scalarInt(t, "frame_length"); err != nil {
+	if t := ops.Input(in, 3); t != nil {
+		if frameLen, err = ops.ScalarInt(t, "frame_length"); err != nil {
 			return nil, err
 		}
 		if frameLen < 1 {

@@ -29,13 +29,13 @@ func bindDFT20(n *ops.Node) (ops.Kernel, error) {
 		return nil, fmt.Errorf("DFT: onesided inverse transforms are not defined")
 	}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x := input(in, 0)
+		x := ops.Input(in, 0)
 		if x == nil {
 			return nil, fmt.Errorf("DFT: input is missing")
 		}
 		length := int64(-1)
-		if t := input(in, 1); t != nil && t.Len() > 0 {
-			v, err := scalarInt(t, "dft_length")
+		if t := ops.Input(in, 1); t != nil && t.Len() > 0 {
+			v, err := ops.ScalarInt(t, "dft_length")
 			if err != nil {
 				return nil, fmt.Errorf("DFT: %w", err)
 			}
@@ -45,8 +45,8 @@ func bindDFT20(n *ops.Node) (ops.Kernel, error) {
 			length = v
 		}
 		axis := int64(-2)
-		if t := input(in, 2); t != nil {
-			v, err := scalarInt(t, "axis")
+		if t := ops.Input(in, 2); t != nil {
+			v, err := ops.ScalarInt(t, "axis")
 			if err != nil {
 				return nil, fmt.Errorf("DFT: %w", err)
 			}

@@ -34,7 +34,7 @@ func bindWindow(op string, coeffs []float64) ops.BindFunc {
 			return nil, err
 		}
 		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-			size, err := scalarInt(input(in, 0), "size")
+			size, err := ops.ScalarInt(ops.Input(in, 0), "size")
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", op, err)
 			}
@@ -59,7 +59,7 @@ func bindWindow(op string, coeffs []float64) ops.BindFunc {
 				}
 				vals[i] = s
 			}
-			out, err := fromFloat64(dt, tensor.Shape{int(size)}, vals)
+			out, err := tensor.FromFloat64(dt, tensor.Shape{int(size)}, vals)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", op, err)
 			}
@@ -83,28 +83,28 @@ func bindMelWeightMatrix(n *ops.Node) (ops.Kernel, error) {
 }
 
 func melWeightMatrix(in []*tensor.Tensor, dt tensor.DType) (*tensor.Tensor, error) {
-	numMel, err := scalarInt(input(in, 0), "num_mel_bins")
+	numMel, err := ops.ScalarInt(ops.Input(in, 0), "num_mel_bins")
 	if err != nil {
 		return nil, err
 	}
-	dftLen, err := scalarInt(input(in, 1), "dft_length")
+	dftLen, err := ops.ScalarInt(ops.Input(in, 1), "dft_length")
 	if err != nil {
 		return nil, err
 	}
-	rate, err := scalarInt(input(in, 2), "sample_rate")
+	rate, err := ops.ScalarInt(ops.Input(in, 2), "sample_rate")
 	if err != nil {
 		return nil, err
 	}
 	for _, i := range []int{3, 4} {
-		if input(in, i) == nil {
+		if ops.Input(in, i) == nil {
 			return nil, fmt.Errorf("input %d is missing", i)
 		}
 	}
-	lower, err := scalarFloat(in[3], "lower_edge_hertz")
+	lower, err := ops.ScalarFloat(in[3], "lower_edge_hertz")
 	if err != nil {
 		return nil, err
 	}
-	upper, err := scalarFloat(in[4], "upper_edge_hertz")
+	upper, err := ops.ScalarFloat(in[4], "upper_edge_hertz")
 	if err != nil {
 		return nil, err
 	}
@@ -153,5 +153,5 @@ func melWeightMatrix(in []*tensor.Tensor, dt tensor.DType) (*tensor.Tensor, erro
 			}
 		}
 	}
-	return fromFloat64(dt, shape, vals)
+	return tensor.FromFloat64(dt, shape, vals)
 }
