@@ -266,6 +266,10 @@ func (c *compiler) node(n *ir.Node, hidden []string, sc *scope, constVal map[int
 // opsetFor is the opset version n is bound at: the model's import for its
 // domain, or the importing function's.
 func (c *compiler) opsetFor(n *ir.Node) (int64, bool) {
+	if n.Domain == SinterDomain {
+		// Sinter's internal (fused) operators have one version.
+		return 1, true
+	}
 	if fo := c.inl.opsets[n]; fo != nil {
 		if v, ok := fo[n.Domain]; ok {
 			return v, true

@@ -19,8 +19,15 @@ type pass struct {
 // passes is the optimisation pipeline, in order.
 var passes = []pass{
 	{"identity-elimination", (*optimizer).eliminateIdentities},
+	// Before folding, which would materialise the transposed weight.
+	{"fuse-transpose-matmul", (*optimizer).fuseTransposeMatMul},
 	{"constant-folding", (*optimizer).foldConstants},
 	{"dead-code-elimination", (*optimizer).eliminateDeadCode},
+	{"fuse-conv-batchnorm", (*optimizer).fuseConvBatchNorm},
+	{"fuse-gelu", (*optimizer).fuseGelu},
+	{"fuse-matmul-bias", (*optimizer).fuseMatMulBias},
+	{"fuse-residual-add", (*optimizer).fuseResidual},
+	{"fuse-activation", (*optimizer).fuseActivation},
 }
 
 // maxRounds bounds the fixed-point iteration: each round only removes

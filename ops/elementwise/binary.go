@@ -237,6 +237,7 @@ func bindArith(k binKind) ops.BindFunc {
 			return nil, err
 		}
 		name := binNames[k]
+		pool := n.Pool
 		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 			if err := need(in, 2); err != nil {
 				return nil, err
@@ -244,6 +245,9 @@ func bindArith(k binKind) ops.BindFunc {
 			b, err := lg.adjust(in[0], in[1])
 			if err != nil {
 				return nil, err
+			}
+			if out := arith32(pool, k, in[0], b); out != nil {
+				return []*tensor.Tensor{out}, nil
 			}
 			out, err := arith(k, in[0], b)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/sinter-ml/sinter/kernels/parallel"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -56,6 +57,8 @@ const (
 type unaryOp struct {
 	kind               unaryKind
 	alpha, beta, gamma float64
+	// pool splits large float32 fast paths (nil: the caller's goroutine).
+	pool *parallel.Pool
 }
 
 func sigmoid64(x float64) float64 {
@@ -291,6 +294,9 @@ func unaryT[T tensor.Elem](x *tensor.Tensor, f func(T) T) (*tensor.Tensor, error
 func (op unaryOp) apply(x *tensor.Tensor) (*tensor.Tensor, error) {
 	switch dt := x.DType(); dt {
 	case tensor.Float32:
+		if f := fastUnary32(op); f != nil {
+			return unary32(op.pool, f, x), nil
+		}
 		return unaryT(x, floatUnary[float32](op))
 	case tensor.Float64:
 		return unaryT(x, floatUnary[float64](op))
@@ -334,7 +340,7 @@ func unaryKernel(op unaryOp) ops.Kernel {
 // ignored).
 func bindUnary(kind unaryKind) ops.BindFunc {
 	return func(n *ops.Node) (ops.Kernel, error) {
-		return unaryKernel(unaryOp{kind: kind}), nil
+		return unaryKernel(unaryOp{kind: kind, pool: n.Pool}), nil
 	}
 }
 
@@ -353,7 +359,7 @@ func floatAttrs(n *ops.Node, names []string, defs []float32, dst ...*float64) er
 // bindUnaryAttrs binds an operator whose parameters come from float attributes.
 func bindUnaryAttrs(kind unaryKind, names []string, defs []float32) ops.BindFunc {
 	return func(n *ops.Node) (ops.Kernel, error) {
-		op := unaryOp{kind: kind}
+		op := unaryOp{kind: kind, pool: n.Pool}
 		dst := make([]*float64, len(names))
 		for i, name := range names {
 			switch name {

@@ -108,6 +108,7 @@ func bindConv(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
+	fast := &convFast{pool: poolOf(n), a: a}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if len(in) < 2 {
 			return nil, fmt.Errorf("Conv needs inputs X and W")
@@ -125,6 +126,13 @@ func bindConv(n *ops.Node) (ops.Kernel, error) {
 		}
 		if w.DType() != x.DType() || (b != nil && b.DType() != x.DType()) {
 			return nil, fmt.Errorf("Conv input dtypes differ")
+		}
+		if x.DType() == tensor.Float32 {
+			y, err := fast.run(x, w, b, nil)
+			if err != nil {
+				return nil, err
+			}
+			return []*tensor.Tensor{y}, nil
 		}
 		p, err := planConv(a, x.Shape(), w.Shape())
 		if err != nil {
@@ -187,6 +195,7 @@ func bindConvTranspose(n *ops.Node) (ops.Kernel, error) {
 			return nil, fmt.Errorf("ConvTranspose: output_shape %v must be non-negative", a.outShape)
 		}
 	}
+	pool := poolOf(n)
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if len(in) < 2 {
 			return nil, fmt.Errorf("ConvTranspose needs inputs X and W")
@@ -211,6 +220,15 @@ func bindConvTranspose(n *ops.Node) (ops.Kernel, error) {
 		}
 		if b != nil && (b.Len() != p.m || b.Rank() != 1) {
 			return nil, fmt.Errorf("ConvTranspose bias shape %v, want [%d]", b.Shape(), p.m)
+		}
+		if x.DType() == tensor.Float32 {
+			y, ok, err := convTFast(pool, p, x, w, b)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				return []*tensor.Tensor{y}, nil
+			}
 		}
 		var out *tensor.Tensor
 		if x.DType() == tensor.Float64 {

@@ -104,6 +104,7 @@ func matmulTyped[T num](x, y *tensor.Tensor, p *mmPlan) *tensor.Tensor {
 }
 
 func bindMatMul(n *ops.Node) (ops.Kernel, error) {
+	fast := newMMFast(n, false, actSpec{})
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if len(in) < 2 || in[0] == nil || in[1] == nil {
 			return nil, fmt.Errorf("MatMul needs two inputs")
@@ -111,6 +112,13 @@ func bindMatMul(n *ops.Node) (ops.Kernel, error) {
 		a, b := in[0], in[1]
 		if a.DType() != b.DType() {
 			return nil, fmt.Errorf("MatMul dtypes differ: %v and %v", a.DType(), b.DType())
+		}
+		if a.DType() == tensor.Float32 {
+			y, err := fast.run(a, b, nil, nil)
+			if err != nil {
+				return nil, err
+			}
+			return []*tensor.Tensor{y}, nil
 		}
 		p, err := planMatMul(a.Shape(), b.Shape())
 		if err != nil {
@@ -157,6 +165,7 @@ func bindGemm(n *ops.Node) (ops.Kernel, error) {
 	}
 	transA, transB := ta != 0, tb != 0
 	opset := n.Opset
+	fast := newGemmFast(n, transA, transB, alpha, beta, actSpec{})
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if len(in) < 2 || in[0] == nil || in[1] == nil {
 			return nil, fmt.Errorf("Gemm needs inputs A and B")
@@ -174,6 +183,13 @@ func bindGemm(n *ops.Node) (ops.Kernel, error) {
 		}
 		if a.DType() != b.DType() || (c != nil && c.DType() != a.DType()) {
 			return nil, fmt.Errorf("Gemm input dtypes differ")
+		}
+		if a.DType() == tensor.Float32 {
+			y, err := fast.run(a, b, c, nil)
+			if err != nil {
+				return nil, err
+			}
+			return []*tensor.Tensor{y}, nil
 		}
 		m, k := a.Shape()[0], a.Shape()[1]
 		if transA {

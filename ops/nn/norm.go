@@ -281,6 +281,7 @@ func bindLayerNorm(n *ops.Node) (ops.Kernel, error) {
 	}
 	wantStats := n.HasOutput(1) || n.HasOutput(2)
 	nOut := n.NumOutputs()
+	pool := poolOf(n)
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if len(in) < 2 {
 			return nil, fmt.Errorf("LayerNormalization needs inputs X and Scale")
@@ -316,6 +317,13 @@ func bindLayerNorm(n *ops.Node) (ops.Kernel, error) {
 			if err != nil || !bs.Equal(xs) {
 				return nil, fmt.Errorf("LayerNormalization: shape %v does not broadcast to X %v", t.Shape(), xs)
 			}
+		}
+		if y := layerNorm32(pool, x, in[1], b, ax, eps, u, wantStats); y != nil {
+			outs := []*tensor.Tensor{y}
+			for len(outs) < nOut {
+				outs = append(outs, nil)
+			}
+			return outs[:nOut], nil
 		}
 		var outs []*tensor.Tensor
 		if x.DType() == tensor.Float64 || u == tensor.Float64 {

@@ -41,4 +41,11 @@ func Register(r *ops.Registry) {
 	reg("Det", []int64{11}, bindDet)
 
 	registerOpset18Plus(r)
+
+	// Sinter's internal operators, created by the compiler's fusion passes.
+	r.ClaimOpset("sinter", 1)
+	r.Register("sinter", "FusedConv", 1, bindFusedConv)
+	r.Register("sinter", "FusedGemm", 1, bindFusedGemm)
+	r.Register("sinter", "FusedMatMul", 1, bindFusedMatMul)
+	r.Register("sinter", "Gelu", 1, bindSinterGelu)
 }

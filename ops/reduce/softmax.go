@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	kew "github.com/sinter-ml/sinter/kernels/elementwise"
+	"github.com/sinter-ml/sinter/kernels/parallel"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -38,6 +40,7 @@ func bindSoftmax(n *ops.Node, mode smMode) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
+	pool := n.Pool
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if err := needInputs(in, 1); err != nil {
 			return nil, err
@@ -69,6 +72,9 @@ func bindSoftmax(n *ops.Node, mode smMode) (ops.Kernel, error) {
 				return nil, err
 			}
 			outer, mid, inner = extents(shape, ax)
+		}
+		if x.DType() == tensor.Float32 && inner == 1 && mode != smHard {
+			return []*tensor.Tensor{softmaxRows32(pool, mode, x, outer, mid)}, nil
 		}
 		y, err := softmaxTensor(x, mode, outer, mid, inner)
 		if err != nil {
@@ -191,4 +197,31 @@ func softmax[T ops.Float](mode smMode, in, out []T, outer, mid, inner int) {
 			}
 		}
 	}
+}
+
+// softmaxRows32 is the float32 fast path for contiguous rows (the last
+// axis, or the legacy 2-D coercion): kernels/elementwise's vectorised
+// Softmax or LogSoftmax per row, rows split over pool.
+func softmaxRows32(pool *parallel.Pool, mode smMode, x *tensor.Tensor, rows, width int) *tensor.Tensor {
+	y := tensor.New(tensor.Float32, x.Shape()...)
+	xs, ys := x.Float32s(), y.Float32s()
+	if width == 0 || rows == 0 {
+		return y
+	}
+	f := kew.Softmax
+	if mode == smLog {
+		f = kew.LogSoftmax
+	}
+	run := func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			f(ys[r*width:(r+1)*width], xs[r*width:(r+1)*width])
+		}
+	}
+	per := max(1, (1<<14)/width) // rows per task
+	if pool == nil || pool.Threads() == 1 || rows <= per {
+		run(0, rows)
+		return y
+	}
+	pool.Run((rows+per-1)/per, func(_, t int) { run(t*per, min((t+1)*per, rows)) })
+	return y
 }
