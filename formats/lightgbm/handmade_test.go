@@ -254,4 +254,23 @@ func TestRandomForest(t *testing.T) {
 	if raw[0] != s0 || raw[1] != s1 || !near(pred[0], e0/(e0+e1)) || !near(pred[1], e1/(e0+e1)) {
 		t.Errorf("multiclass rf: raw %v pred %v", raw, pred)
 	}
+	// Three iterations of two classes, identity transform: the margin is
+	// exactly each class's sum / 3, as LightGBM divides (not sum × 1/3).
+	src = writeModel(header("multiclassova num_class:2 sigmoid:1", 2, 2, "average_output\n"),
+		stump(0, 0.5, 0.1, 9), stump(0, 0.5, 0.7, 9), stump(1, 0, 0.2, 9), stump(1, 0, 0.3, 9),
+		stump(1, 0, 0.4, 9), stump(1, 0, 1.1, 9))
+	m, err := Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := m.Ensemble()
+	if err != nil {
+		t.Fatal(err)
+	}
+	margin := make([]float64, 2)
+	e.Eval(x, margin, nil, nil)
+	v := []float64{0.1, 0.7, 0.2, 0.3, 0.4, 1.1, 3} // float64 arithmetic, not constant folding
+	if w0, w1 := (v[0]+v[2]+v[4])/v[6], (v[1]+v[3]+v[5])/v[6]; margin[0] != w0 || margin[1] != w1 {
+		t.Errorf("multiclass rf margin %v, want %v %v", margin, w0, w1)
+	}
 }

@@ -218,7 +218,8 @@ func (p Post) String() string {
 type Categories uint8
 
 // Category rules. In every rule NaN is first handled by the node's Missing rule,
-// and categories outside the bitset (including values ≥ 2³¹) are not members.
+// and categories outside the bitset (including values ≥ 2³¹, except under
+// CatUint8Wrap) are not members.
 const (
 	// CatTruncate: c = trunc(v); c < 0 is not a member (LightGBM: −0.5 → 0).
 	CatTruncate Categories = iota
@@ -227,6 +228,10 @@ const (
 	// CatNegativeMissing: v < 0 is treated as missing (NaN); else c = trunc(v)
 	// (scikit-learn HistGradientBoosting).
 	CatNegativeMissing
+	// CatUint8Wrap: v < 0 is treated as missing (NaN); else
+	// c = int64(trunc(v)) & 255, and c = 0 for v ≥ 2⁶³ (scikit-learn 1.2's
+	// HistGradientBoosting predictor, which casts the value to uint8 on x86).
+	CatUint8Wrap
 	numCategories
 )
 

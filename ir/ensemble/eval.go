@@ -36,7 +36,7 @@ func (e *Ensemble) Decide(nd *Node, x []float64) bool {
 // DecideValue is Decide given the node's feature value v, already rounded
 // as Precision says (float32-rounded unless Precision is Float64).
 func (e *Ensemble) DecideValue(nd *Node, v float64) bool {
-	if nd.Op == InSet && e.Categories == CatNegativeMissing && v < 0 {
+	if nd.Op == InSet && (e.Categories == CatNegativeMissing || e.Categories == CatUint8Wrap) && v < 0 {
 		v = math.NaN()
 	}
 	switch nd.Missing {
@@ -73,6 +73,13 @@ func (e *Ensemble) DecideValue(nd *Node, v float64) bool {
 		}
 		if e.Categories != CatTruncate && v < 0 {
 			return false
+		}
+		if e.Categories == CatUint8Wrap {
+			c := int64(0)
+			if v < 1<<63 {
+				c = int64(math.Trunc(v)) & 255
+			}
+			return HasBit(nd.Cats, c)
 		}
 		c := math.Trunc(v)
 		if c < 0 || c >= 1<<31 {

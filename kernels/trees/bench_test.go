@@ -78,8 +78,15 @@ func BenchmarkPredict(b *testing.B) {
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
 	}
-	for _, threads := range []int{1, 2} {
-		b.Run(fmt.Sprintf("500x8_batch1/threads=%d", threads), func(b *testing.B) {
+	for _, c := range []struct {
+		name    string
+		threads int
+		blocks  bool
+		loop    bool
+	}{{"500x8_batch1/threads=1", 1, false, false}, {"500x8_batch1/threads=2", 2, false, false},
+		{"500x8_batch1_blocks/threads=1", 1, true, false}, {"500x8_batch1_loop/threads=1", 1, false, true}} {
+		threads := c.threads
+		b.Run(c.name, func(b *testing.B) {
 			o := Options{}
 			if threads > 1 {
 				o.Parallel = goParallel(threads)
@@ -88,6 +95,7 @@ func BenchmarkPredict(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			m.forceBlocks, m.noUnroll = c.blocks, c.loop
 			out := Outputs{Pred32: make([]float32, 1)}
 			b.ResetTimer()
 			for i := range b.N {

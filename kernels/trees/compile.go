@@ -19,7 +19,14 @@
 // Run processes rows in blocks (tree-outer loop inside each block) and
 // splits blocks over an optional Parallel hook; with few rows and many
 // trees it instead splits trees, recording leaves and summing them in tree
-// order afterwards, so results never depend on the thread count.
+// order afterwards, so results never depend on the thread count. Batches of
+// at most 8 rows (served serially) take a single-row path: each row walks
+// groups of 8 trees in lock-step so that their chains of dependent loads
+// overlap (2–2.5× lower batch-1 latency than a block of one row on
+// 500 trees of depth 4–8). A QuickScorer-style bitvector evaluator was
+// considered for shallow trees but not built: it does work proportional to
+// the false nodes (about half of all nodes) per row, against depth × trees
+// overlapped steps here.
 package trees
 
 import (
@@ -52,7 +59,22 @@ type tree struct {
 	// simple: every leaf has exactly one entry for target, no linear terms.
 	simple bool
 	target int32
+	// full: lock covers the whole depth (every row is at a leaf after lock levels).
+	full bool
 }
+
+// treeGroup is a run of trees [lo, hi) the single-row path walks together:
+// plain groups hold up to groupSize trees without special nodes walked in
+// lock-step for levels levels (then finished one by one where a tree is
+// deeper than its lock depth); other groups hold one tree.
+type treeGroup struct {
+	lo, hi int32
+	levels int32
+	plain  bool
+	full   bool // every tree is at a leaf after levels steps
+}
+
+const groupSize = 8
 
 // Options configures Compile.
 type Options struct {
@@ -75,6 +97,10 @@ type Model struct {
 	impl       runner
 	scratch    sync.Pool
 	maxTargets int
+	// forceBlocks disables the single-row path (tests, benchmarks).
+	forceBlocks bool
+	noUnroll    bool
+	singleMax   int // batches up to this size take the single-row path
 }
 
 // NumFeatures, NumTargets, NumClasses and NumTrees describe the model's shapes.
@@ -100,6 +126,7 @@ func Compile(e *ensemble.Ensemble, o Options) (*Model, error) {
 	}
 	m := &Model{e: e, nf: e.NumFeatures, k: e.NumTargets, nc: e.NumClasses(), nTrees: len(e.Trees),
 		parallel: o.Parallel, block: o.Block, f32: e.Precision != ensemble.Float64, acc32: e.Accumulate == ensemble.AccumFloat32}
+	m.singleMax = singleRows
 	if m.block <= 0 {
 		m.block = 128
 	}
@@ -197,6 +224,7 @@ type compiled[T, A float32 | float64] struct {
 	linTerms []linTerm[A]
 	specials []*ensemble.Node
 	weights  []A // per tree (for linear leaves)
+	groups   []treeGroup
 	// avgDiv[j] divides target j under Average (0: no tree feeds it).
 	avgDiv []A
 }
@@ -338,6 +366,7 @@ func build[T, A float32 | float64](m *Model, e *ensemble.Ensemble) runner {
 		if maxDepth > 16 {
 			tr.lock = int32(sumDepth/max(nLeaves, 1)) + 1
 		}
+		tr.full = tr.lock >= maxDepth
 		if tr.target < 0 {
 			tr.target = 0
 		}
@@ -348,6 +377,16 @@ func build[T, A float32 | float64](m *Model, e *ensemble.Ensemble) runner {
 	}
 	if hasLinear {
 		m.maxTargets = m.k
+	}
+	for ti, tr := range c.trees {
+		plain := !tr.special
+		if g := len(c.groups) - 1; plain && g >= 0 && c.groups[g].plain && c.groups[g].hi-c.groups[g].lo < groupSize {
+			c.groups[g].hi++
+			c.groups[g].levels = max(c.groups[g].levels, tr.lock)
+			c.groups[g].full = c.groups[g].full && tr.full
+			continue
+		}
+		c.groups = append(c.groups, treeGroup{lo: int32(ti), hi: int32(ti) + 1, levels: tr.lock, plain: plain, full: tr.full})
 	}
 	if e.Aggregate == ensemble.Average {
 		c.avgDiv = make([]A, m.k)

@@ -93,6 +93,10 @@ func (c *compiled[T, A]) run(in Input, out *Outputs) {
 		c.smallBatch(&in, out)
 		return
 	}
+	if n <= m.singleMax && !m.forceBlocks {
+		c.rowByRow(&in, out)
+		return
+	}
 	nb := (n + bs - 1) / bs
 	if m.parallel == nil || nb == 1 {
 		for b := 0; b < nb; b++ {
@@ -250,18 +254,19 @@ func lockstep[T float32 | float64](nodes []node[T], xs []T, st int, idx []int32,
 	nsz, xsz := unsafe.Sizeof(node[T]{}), unsafe.Sizeof(z)
 	rowBytes := uintptr(st) * xsz
 	for range levels {
-		row := xp
 		for r := range idx {
 			i := idx[r]
 			nd := (*node[T])(unsafe.Add(np, uintptr(i)*nsz))
 			fx := nd.fx
-			x := *(*T)(unsafe.Add(row, uintptr(fx&featMask)*xsz))
+			// Row r's feature, addressed from the base each time: stepping a
+			// row pointer would leave it one past the end of xs after the
+			// last row, which is not a valid unsafe.Pointer.
+			x := *(*T)(unsafe.Add(xp, uintptr(r)*rowBytes+uintptr(fx&featMask)*xsz))
 			t := nd.thr
 			// x < t, or NaN when the node sends NaN to its true side.
 			c := b2u(x < t) | (b2u(!(x >= t)) & (fx >> 30) & 1)
 			j := nd.jump
 			idx[r] = j ^ ((j ^ (i + 1)) & -int32(c))
-			row = unsafe.Add(row, rowBytes)
 		}
 	}
 }

@@ -31,7 +31,7 @@ func randomEnsemble(rng *rand.Rand, nf, k, nTrees int, cfg func(e *ensemble.Ense
 		Precision:  ensemble.Precision(rng.IntN(3)),
 		Accumulate: ensemble.Accumulate(rng.IntN(2)),
 		Aggregate:  ensemble.Sum,
-		Categories: ensemble.Categories(rng.IntN(3)),
+		Categories: ensemble.Categories(rng.IntN(4)),
 		LinearNaN:  ensemble.LinearNaN(rng.IntN(2)),
 		Post:       ensemble.Post(rng.IntN(9)),
 		BaseFirst:  rng.IntN(2) == 0,
@@ -124,6 +124,8 @@ func randomRows(rng *rand.Rand, n, nf int) []float64 {
 			x[i] = math.NaN()
 		case 1:
 			x[i] = float64(rng.IntN(80) - 5) // categories, incl. negative and unseen
+		case 3:
+			x[i] = float64(256 + rng.IntN(80)) // wrapping categories
 		case 2:
 			x[i] = float64(rng.IntN(80)) + 0.5
 		default:
@@ -152,7 +154,7 @@ func goParallel(workers int) func(n int, fn func(lo, hi int)) {
 
 func TestAgainstReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
-	for it := 0; it < 300; it++ {
+	for it := 0; it < 450; it++ {
 		nf := 1 + rng.IntN(6)
 		k := 1 + rng.IntN(3)
 		e := randomEnsemble(rng, nf, k, 1+rng.IntN(40), func(e *ensemble.Ensemble) {
@@ -163,6 +165,9 @@ func TestAgainstReference(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := 1 + rng.IntN(300)
+		if it%3 == 0 {
+			n = 1 + rng.IntN(singleRows) // the single-row path
+		}
 		x64 := randomRows(rng, n, nf)
 		x32 := make([]float32, len(x64))
 		for i, v := range x64 {
@@ -267,5 +272,50 @@ func TestRunErrors(t *testing.T) {
 	}
 	if m.Run(Input{F32: make([]float32, 4), Rows: 2}, &Outputs{Class: make([]int32, 2)}) == nil {
 		t.Error("class output on a regressor accepted")
+	}
+}
+
+// TestDeepTrees: trees deeper than the lock-step depth (LightGBM's
+// leaf-wise trees reach depth 20+), on the single-row and block paths.
+func TestDeepTrees(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	const nf = 4
+	e := &ensemble.Ensemble{NumFeatures: nf, NumTargets: 1, Precision: ensemble.Float64, Accumulate: ensemble.AccumFloat64}
+	for ti := 0; ti < 20; ti++ {
+		var nodes []ensemble.Node
+		// A caterpillar: each split has one leaf child and one deeper split.
+		depth := 10 + rng.IntN(25)
+		for d := 0; d < depth; d++ {
+			i := int32(len(nodes))
+			nodes = append(nodes,
+				ensemble.Node{Op: ensemble.LE, Feature: int32(rng.IntN(nf)), Threshold: rng.NormFloat64(), Missing: ensemble.MissingNaN, DefaultTrue: rng.IntN(2) == 0, True: i + 1, False: i + 2},
+				ensemble.Node{Op: ensemble.Leaf, ID: i + 1, Leaf: []ensemble.LeafValue{{Value: rng.NormFloat64()}}})
+			if rng.IntN(2) == 0 { // the leaf on the other side
+				nodes[i].True, nodes[i].False = i+2, i+1
+			}
+		}
+		nodes = append(nodes, ensemble.Node{Op: ensemble.Leaf, ID: int32(len(nodes)), Leaf: []ensemble.LeafValue{{Value: 1}}})
+		e.Trees = append(e.Trees, ensemble.Tree{Nodes: nodes})
+	}
+	if err := e.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Compile(e, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := randomRows(rng, 300, nf)
+	for _, n := range []int{1, 3, 8, 300} {
+		out := Outputs{Margin64: make([]float64, n)}
+		if err := m.Run(Input{F64: x[:n*nf], Rows: n}, &out); err != nil {
+			t.Fatal(err)
+		}
+		mg := make([]float64, 1)
+		for r := 0; r < n; r++ {
+			e.Eval(x[r*nf:(r+1)*nf], mg, nil, nil)
+			if !same(mg[0], out.Margin64[r]) {
+				t.Fatalf("%d rows, row %d: %v, reference %v", n, r, out.Margin64[r], mg[0])
+			}
+		}
 	}
 }

@@ -319,7 +319,7 @@ func regressorKernel(e *ensemble.Ensemble, n *ops.Node) (ops.Kernel, error) {
 		return nil, err
 	}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := rowsOf(in[0], e.NumFeatures)
+		x, err := wideRowsOf(in[0], e.NumFeatures)
 		if err != nil {
 			return nil, err
 		}
@@ -352,9 +352,16 @@ func bindOnnxClassifier(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, _, err := floatsOrTensor(n, "base_values")
+	base, doubleBase, err := floatsOrTensor(n, "base_values")
 	if err != nil {
 		return nil, err
+	}
+	if !doubleBase {
+		// ONNX Runtime adds float base values in float; double ones
+		// (base_values_as_tensor) in double.
+		for i, b := range base {
+			base[i] = f32(b)
+		}
 	}
 	if len(base) > nc {
 		return nil, fmt.Errorf("%d base values for %d classes", len(base), nc)
@@ -388,7 +395,7 @@ func bindOnnxClassifier(n *ops.Node) (ops.Kernel, error) {
 		return nil, err
 	}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := rowsOf(in[0], e.NumFeatures)
+		x, err := wideRowsOf(in[0], e.NumFeatures)
 		if err != nil {
 			return nil, err
 		}
@@ -435,9 +442,9 @@ func (f *ortClassifier) finalize(s []float64, z []float32) int {
 		copy(has, f.has)
 		for k, b := range f.base {
 			if !has[k] {
-				has[k], s[k] = true, f32(b)
+				has[k], s[k] = true, b
 			} else {
-				s[k] = f32(s[k] + f32(b))
+				s[k] = f32(s[k] + b)
 			}
 		}
 		best := -1
@@ -460,14 +467,14 @@ func (f *ortClassifier) finalize(s []float64, z []float32) int {
 	switch len(f.base) {
 	case 2:
 		if has[1] {
-			s1 = f32(f32(f.base[1]) + s0)
+			s1 = f32(f.base[1] + s0)
 			s0 = -s1
 		} else {
-			s1 = f32(s1 + f32(f.base[1]))
-			s0 = f32(s0 + f32(f.base[0]))
+			s1 = f32(s1 + f.base[1])
+			s0 = f32(s0 + f.base[0])
 		}
 	case 1:
-		s0 = f32(s0 + f32(f.base[0]))
+		s0 = f32(s0 + f.base[0])
 		if !has[1] {
 			n = 1
 		}

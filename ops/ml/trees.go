@@ -4,16 +4,30 @@
 //     tree format loads into (see ir/ensemble), run by kernels/trees;
 //   - ai.onnx.ml TreeEnsembleRegressor and TreeEnsembleClassifier (v1, v3,
 //     with the *_as_tensor attributes) and TreeEnsemble (v5), converted to
-//     an ensemble.Ensemble when the node is bound;
-//   - cheap ONNX-ML glue ops used around exported tree and linear models:
+//     an ensemble.Ensemble when the node is bound (AVERAGE divides every
+//     target by the number of trees, as ONNX Runtime; X may have more
+//     columns than the trees use);
+//   - ONNX-ML glue ops used around exported tree and linear models:
 //     Scaler, Normalizer, Binarizer, Imputer, ArrayFeatureExtractor,
-//     LinearRegressor.
+//     LinearRegressor, LinearClassifier (all post transforms; a binary
+//     classifier with one row of weights scores [1−s, s], or [σ(−s), σ(s)]
+//     under LOGISTIC, as ONNX Runtime), LabelEncoder (v1 classes_strings;
+//     v2 keys_/values_ strings, int64s, floats; v4 keys_tensor,
+//     values_tensor, default_tensor of string, int64, int32, int16, float,
+//     double; NaN keys match NaN), OneHotEncoder (cats_int64s or
+//     cats_strings, zeros) and FeatureVectorizer.
 //
-// Not implemented yet: LabelEncoder, OneHotEncoder, LinearClassifier and
-// FeatureVectorizer; and ZipMap, CastMap and DictVectorizer, which produce
-// or consume maps (sequence of maps) that ops.Value cannot express yet.
-// Models using them fail at load with the registry's unsupported-operator
-// error.
+// Not implemented: ZipMap, CastMap, DictVectorizer, which produce or consume
+// maps (sequence of maps) that ops.Value cannot express yet; SVMRegressor,
+// SVMClassifier, Normalizer-free text ops of ai.onnx.ml (CategoryMapper,
+// TreeEnsemble's predecessors other than those above). Models using them
+// fail at load with the registry's unsupported-operator error.
+//
+// Known difference from ONNX Runtime 1.30: ONNX Runtime's
+// TreeEnsembleRegressor with n_targets = 1 ignores LOGISTIC, SOFTMAX and
+// SOFTMAX_ZERO and keeps one vote per leaf; Sinter follows the
+// specification (transform applied, votes summed). formats/onnxml never
+// emits such nodes.
 package ml
 
 import (
@@ -41,6 +55,7 @@ func Register(r *ops.Registry) {
 	r.RegisterVersions(ir.MLDomain, "TreeEnsembleClassifier", []int64{1, 3}, bindOnnxClassifier)
 	r.Register(ir.MLDomain, "TreeEnsemble", 5, bindTreeEnsembleV5)
 	registerGlue(r)
+	registerGlue2(r)
 }
 
 // rowsOf returns X as a trees.Input of rows × nf, converting integer and
@@ -64,6 +79,37 @@ func rowsOf(x *tensor.Tensor, nf int) (trees.Input, error) {
 	default:
 		return trees.Input{}, fmt.Errorf("input X has rank %d, want 2", x.Rank())
 	}
+	return inputOf(x, rows)
+}
+
+// wideRowsOf is rowsOf for ONNX-ML nodes, whose X may have more columns
+// than the trees use (nf is the largest feature index + 1): the first nf
+// columns are copied out.
+func wideRowsOf(x *tensor.Tensor, nf int) (trees.Input, error) {
+	if x == nil || x.Rank() != 2 || x.Shape()[1] <= nf {
+		return rowsOf(x, nf)
+	}
+	rows, cols := x.Shape()[0], x.Shape()[1]
+	in, err := inputOf(x, rows)
+	if err != nil {
+		return in, err
+	}
+	if in.F32 != nil {
+		v := make([]float32, rows*nf)
+		for r := range rows {
+			copy(v[r*nf:(r+1)*nf], in.F32[r*cols:])
+		}
+		return trees.Input{F32: v, Rows: rows}, nil
+	}
+	v := make([]float64, rows*nf)
+	for r := range rows {
+		copy(v[r*nf:(r+1)*nf], in.F64[r*cols:])
+	}
+	return trees.Input{F64: v, Rows: rows}, nil
+}
+
+// inputOf wraps x's data (converted to float64 unless float32 or float64).
+func inputOf(x *tensor.Tensor, rows int) (trees.Input, error) {
 	switch x.DType() {
 	case tensor.Float32:
 		return trees.Input{F32: x.Float32s(), Rows: rows}, nil
