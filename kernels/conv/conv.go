@@ -14,7 +14,9 @@ package conv
 import (
 	"errors"
 	"fmt"
+	"sync"
 
+	"github.com/sinter-ml/sinter/kernels/elementwise"
 	"github.com/sinter-ml/sinter/kernels/gemm"
 	"github.com/sinter-ml/sinter/kernels/parallel"
 )
@@ -78,9 +80,57 @@ type Options struct {
 	Residual []float32
 }
 
+// Weights are a convolution's filters packed once for the GEMM kernel in
+// force (one packed matrix per group), for reuse on every call.
+type Weights struct {
+	p      Params
+	w      []float32 // as given (depthwise uses them directly)
+	groups []*gemm.PackedA
+}
+
+// PackWeights packs w (OC×(C/Group)×KH×KW) for convolutions with shape p
+// (only the channel, kernel and group fields matter).
+func PackWeights(p Params, w []float32) (*Weights, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	cg, ocg := p.C/p.Group, p.OC/p.Group
+	k := cg * p.KH * p.KW
+	if len(w) < p.OC*k {
+		return nil, fmt.Errorf("%w: w has %d elements, want %d", ErrParams, len(w), p.OC*k)
+	}
+	pw := &Weights{p: p, w: w}
+	if !(p.Group == p.C && cg == 1 && ocg == 1) {
+		for g := range p.Group {
+			pw.groups = append(pw.groups, gemm.PackA(false, ocg, k, 1, w[g*ocg*k:(g+1)*ocg*k], k))
+		}
+	}
+	return pw, nil
+}
+
+// Conv2DPacked is Conv2D with weights from PackWeights; p must have the
+// same channels, kernel size and groups as the packed weights.
+func Conv2DPacked(o Options, p Params, x []float32, pw *Weights, bias, y []float32) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	q := pw.p
+	if q.C != p.C || q.OC != p.OC || q.KH != p.KH || q.KW != p.KW || q.Group != p.Group {
+		return fmt.Errorf("%w: weights packed for %+v, used with %+v", ErrParams, q, p)
+	}
+	return conv2D(o, p, x, pw.w, pw, bias, y)
+}
+
 // Conv2D computes y = act(conv(x, w) + bias + residual). x is N×C×H×W, w is
 // OC×(C/Group)×KH×KW, bias is OC floats or nil, y is N×OC×OH×OW.
 func Conv2D(o Options, p Params, x, w, bias, y []float32) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return conv2D(o, p, x, w, nil, bias, y)
+}
+
+func conv2D(o Options, p Params, x, w []float32, pw *Weights, bias, y []float32) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -119,6 +169,14 @@ func Conv2D(o Options, p Params, x, w, bias, y []float32) error {
 				ep.Residual, ep.LDR = o.Residual[yoff:yoff+ocg*ohw], ohw
 			}
 			go_ := gemm.Options{Pool: o.Pool, Epilogue: ep}
+			if pw != nil {
+				var src gemm.BPacker
+				if !pointwise {
+					src = &im2col{p: &p, x: xg, oh: oh, ow: ow}
+				}
+				gemm.SgemmPackedA(go_, pw.groups[g], false, ohw, xg, hw, src, 0, yg, ohw)
+				continue
+			}
 			wg := w[g*ocg*k : (g+1)*ocg*k]
 			if pointwise {
 				gemm.SgemmWith(go_, false, false, ocg, ohw, k, 1, wg, k, xg, hw, 0, yg, ohw)
@@ -143,61 +201,94 @@ type im2col struct {
 func (m *im2col) PackB(dst []float32, p0, kc, j0, n, nr int) {
 	p := m.p
 	khw := p.KH * p.KW
-	for jr := 0; jr < n; jr += nr {
-		w := min(nr, n-jr)
-		d := dst[jr*kc : jr*kc+kc*nr]
-		oh0, ow0 := (j0+jr)/m.ow, (j0+jr)%m.ow
-		for pp := range kc {
-			r := p0 + pp
-			c, kk := r/khw, r%khw
-			kh, kw := kk/p.KW, kk%p.KW
-			row := d[pp*nr : pp*nr+nr]
-			xc := m.x[c*p.H*p.W : (c+1)*p.H*p.W]
-			oh, ow := oh0, ow0
-			for j := 0; j < w; {
-				// One run along an output row.
-				run := min(w-j, m.ow-ow)
-				ih := oh*p.StrideH - p.PadT + kh*p.DilationH
-				out := row[j : j+run]
-				if ih < 0 || ih >= p.H {
-					clear(out)
-				} else {
-					xr := xc[ih*p.W : ih*p.W+p.W]
-					iw := ow*p.StrideW - p.PadL + kw*p.DilationW
-					if p.StrideW == 1 {
-						// Contiguous: zeros, a copy, zeros.
-						lo := min(max(0, -iw), run)
-						hi := max(lo, min(run, p.W-iw))
-						clear(out[:lo])
-						if hi > lo {
-							copy(out[lo:hi], xr[iw+lo:iw+hi])
-						}
-						clear(out[hi:])
+	c, kk := p0/khw, p0%khw
+	kh, kw := kk/p.KW, kk%p.KW
+	oh0, ow0 := j0/m.ow, j0%m.ow
+	// Row-major over the im2col rows: each row reads one input plane
+	// sequentially and writes nr floats into every strip.
+	for pp := range kc {
+		oh, ow := oh0, ow0
+		for jr := 0; jr < n; jr += nr {
+			w := min(nr, n-jr)
+			row := dst[jr*kc+pp*nr : jr*kc+pp*nr+nr]
+			m.fill(row[:w], c, kh, kw, oh, ow)
+			if w < nr {
+				clear(row[w:])
+			}
+			for ow += nr; ow >= m.ow; ow -= m.ow {
+				oh++
+			}
+		}
+		if kw++; kw == p.KW {
+			kw = 0
+			if kh++; kh == p.KH {
+				kh = 0
+				c++
+			}
+		}
+	}
+}
+
+// fill writes im2col row (c, kh, kw) at columns starting at output (oh, ow).
+func (m *im2col) fill(out []float32, c, kh, kw, oh, ow int) {
+	p := m.p
+	xc := m.x[c*p.H*p.W : (c+1)*p.H*p.W]
+	ih := oh*p.StrideH - p.PadT + kh*p.DilationH
+	iw := ow*p.StrideW - p.PadL + kw*p.DilationW
+	w := len(out)
+	// Fast path: one output row, inside the image, unit stride.
+	if p.StrideW == 1 && ow+w <= m.ow && uint(ih) < uint(p.H) && iw >= 0 && iw+w <= p.W {
+		src := xc[ih*p.W+iw:]
+		if w == 32 {
+			*(*[32]float32)(out) = *(*[32]float32)(src)
+		} else {
+			copyShort(out, src[:w])
+		}
+		return
+	}
+	for j := 0; j < w; {
+		// One run along an output row.
+		run := min(w-j, m.ow-ow)
+		ih := oh*p.StrideH - p.PadT + kh*p.DilationH
+		seg := out[j : j+run]
+		if ih < 0 || ih >= p.H {
+			zeroShort(seg)
+		} else {
+			xr := xc[ih*p.W : ih*p.W+p.W]
+			iw := ow*p.StrideW - p.PadL + kw*p.DilationW
+			if p.StrideW == 1 {
+				// Contiguous: zeros, a copy, zeros.
+				lo := min(max(0, -iw), run)
+				hi := max(lo, min(run, p.W-iw))
+				zeroShort(seg[:lo])
+				if hi > lo {
+					copy(seg[lo:hi], xr[iw+lo:iw+hi])
+				}
+				zeroShort(seg[hi:])
+			} else {
+				for t := range seg {
+					if v := iw + t*p.StrideW; uint(v) < uint(p.W) {
+						seg[t] = xr[v]
 					} else {
-						for t := range out {
-							if v := iw + t*p.StrideW; uint(v) < uint(p.W) {
-								out[t] = xr[v]
-							} else {
-								out[t] = 0
-							}
-						}
+						seg[t] = 0
 					}
 				}
-				j += run
-				ow += run
-				if ow == m.ow {
-					ow = 0
-					oh++
-				}
 			}
-			clear(row[w:])
+		}
+		j += run
+		ow += run
+		if ow == m.ow {
+			ow = 0
+			oh++
 		}
 	}
 }
 
 // depthwise handles Group == C == OC: one KH×KW filter per channel, computed
 // directly (a GEMM with one row would waste the micro-kernel). Channels are
-// split over the pool.
+// split over the pool. With unit stride the channel is first copied into a
+// zero-padded plane, so each filter tap is one Axpy over the whole output
+// (computed on the padded width, then the valid columns are kept).
 func depthwise(o Options, p *Params, x, w, bias, y []float32) {
 	oh, ow := p.OutH(), p.OutW()
 	hw, ohw := p.H*p.W, oh*ow
@@ -205,6 +296,8 @@ func depthwise(o Options, p *Params, x, w, bias, y []float32) {
 	if pool == nil {
 		pool = parallel.Default()
 	}
+	hp, wp := p.H+p.PadT+p.PadB, p.W+p.PadL+p.PadR
+	unit := p.StrideH == 1 && p.StrideW == 1
 	pool.Run(p.N*p.C, func(_, t int) {
 		n, c := t/p.C, t%p.C
 		xc := x[(n*p.C+c)*hw : (n*p.C+c+1)*hw]
@@ -214,34 +307,48 @@ func depthwise(o Options, p *Params, x, w, bias, y []float32) {
 		if bias != nil {
 			b = bias[c]
 		}
-		clear(yc)
-		for kh := range p.KH {
-			for kw := range p.KW {
-				wv := wc[kh*p.KW+kw]
-				for i := range oh {
-					ih := i*p.StrideH - p.PadT + kh*p.DilationH
-					if ih < 0 || ih >= p.H {
-						continue
-					}
-					xr := xc[ih*p.W : (ih+1)*p.W]
-					yr := yc[i*ow : (i+1)*ow]
-					iw0 := -p.PadL + kw*p.DilationW
-					// Columns whose input lies inside the row.
-					lo := max(0, ceilDiv(-iw0, p.StrideW))
-					hi := min(ow, ceilDiv(p.W-iw0, p.StrideW))
-					if hi <= lo {
-						continue
-					}
-					if p.StrideW == 1 {
-						xs := xr[iw0+lo : iw0+hi]
-						ys := yr[lo:hi]
-						for t, v := range xs {
-							ys[t] += wv * v
+		if unit {
+			bufp := planePool.Get().(*[]float32)
+			need := hp*wp + (p.KW-1)*p.DilationW + oh*wp
+			if cap(*bufp) < need {
+				*bufp = make([]float32, need)
+			}
+			buf := (*bufp)[:need]
+			xp, yp := buf[:hp*wp+(p.KW-1)*p.DilationW], buf[hp*wp+(p.KW-1)*p.DilationW:]
+			clear(xp)
+			for i := range p.H {
+				copy(xp[(i+p.PadT)*wp+p.PadL:], xc[i*p.W:(i+1)*p.W])
+			}
+			clear(yp)
+			for kh := range p.KH {
+				for kw := range p.KW {
+					off := kh*p.DilationH*wp + kw*p.DilationW
+					elementwise.Axpy(wc[kh*p.KW+kw], xp[off:off+oh*wp], yp)
+				}
+			}
+			for i := range oh {
+				copy(yc[i*ow:(i+1)*ow], yp[i*wp:i*wp+ow])
+			}
+			planePool.Put(bufp)
+		} else {
+			clear(yc)
+			for kh := range p.KH {
+				for kw := range p.KW {
+					wv := wc[kh*p.KW+kw]
+					for i := range oh {
+						ih := i*p.StrideH - p.PadT + kh*p.DilationH
+						if ih < 0 || ih >= p.H {
+							continue
 						}
-						continue
-					}
-					for j := lo; j < hi; j++ {
-						yr[j] += wv * xr[iw0+j*p.StrideW]
+						xr := xc[ih*p.W : (ih+1)*p.W]
+						yr := yc[i*ow : (i+1)*ow]
+						iw0 := -p.PadL + kw*p.DilationW
+						// Columns whose input lies inside the row.
+						lo := max(0, ceilDiv(-iw0, p.StrideW))
+						hi := min(ow, ceilDiv(p.W-iw0, p.StrideW))
+						for j := lo; j < hi; j++ {
+							yr[j] += wv * xr[iw0+j*p.StrideW]
+						}
 					}
 				}
 			}
@@ -258,6 +365,23 @@ func depthwise(o Options, p *Params, x, w, bias, y []float32) {
 		gemm.Activate(o.Act, o.Alpha, o.Beta, yc)
 	})
 }
+
+// copyShort and zeroShort are copy and clear for the short runs of im2col
+// packing, where a call to memmove costs more than the loop.
+func copyShort(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = v
+	}
+}
+
+func zeroShort(dst []float32) {
+	for i := range dst {
+		dst[i] = 0
+	}
+}
+
+var planePool = sync.Pool{New: func() any { return new([]float32) }}
 
 func ceilDiv(a, b int) int {
 	if a <= 0 {

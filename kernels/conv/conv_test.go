@@ -116,6 +116,7 @@ func TestConv2D(t *testing.T) {
 		{N: 1, C: 2, H: 5, W: 5, OC: 3, KH: 5, KW: 5, PadT: 4, PadL: 4, PadB: 4, PadR: 4}, // output wider than input
 		{N: 1, C: 3, H: 9, W: 8, OC: 4, KH: 1, KW: 1, StrideH: 2, StrideW: 2},             // strided 1×1
 		{N: 1, C: 1, H: 1, W: 40, OC: 2, KH: 1, KW: 3, PadL: 5, PadR: 5, StrideW: 2},
+		{N: 1, C: 64, H: 5, W: 6, OC: 256, KH: 3, KW: 3, PadT: 1, PadL: 1, PadB: 1, PadR: 1}, // OC > OH·OW: shared packed im2col
 	}
 	forEachTier(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(1, 2))
@@ -128,7 +129,15 @@ func TestConv2D(t *testing.T) {
 				bias := randn(rng, q.OC)
 				n := q.N * q.OC * q.OutH() * q.OutW()
 				buf, y := guarded(n)
-				if err := Conv2D(Options{Pool: pool, Act: act}, p, x, w, bias, y); err != nil {
+				if act == gemm.ActRelu { // the packed-weights path
+					pw, err := PackWeights(p, w)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := Conv2DPacked(Options{Pool: pool, Act: act}, p, x, pw, bias, y); err != nil {
+						t.Fatal(err)
+					}
+				} else if err := Conv2D(Options{Pool: pool, Act: act}, p, x, w, bias, y); err != nil {
 					t.Fatal(err)
 				}
 				checkGuards(t, buf, n)

@@ -202,6 +202,10 @@ func TestSoftmax(t *testing.T) {
 }
 
 func TestLayerNormAndReductions(t *testing.T) {
+	forEachTier(t, testLayerNormAndReductions)
+}
+
+func testLayerNormAndReductions(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, n := range lengths[1:] {
 		x, g, b := make([]float32, n), make([]float32, n), make([]float32, n)
@@ -236,8 +240,25 @@ func TestLayerNormAndReductions(t *testing.T) {
 			t.Fatalf("n=%d: sum %v/%v mean %v/%v max %v/%v min %v/%v", n, Sum(x), s, Mean(x), mean, Max(x), mx, Min(x), mn)
 		}
 	}
-	if Max([]float32{1, float32(math.NaN()), 2, 3, 4}) == Max([]float32{1, float32(math.NaN()), 2, 3, 4}) {
-		t.Error("Max ignores NaN")
+	for _, n := range []int{5, 16, 40} {
+		for pos := range n {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = float32(i)
+			}
+			x[pos] = float32(math.NaN())
+			if m := Max(x); m == m {
+				t.Fatalf("Max ignores NaN at %d of %d: %v", pos, n, m)
+			}
+		}
+	}
+	x := make([]float32, 35)
+	for i := range x {
+		x[i] = float32(math.Inf(-1))
+	}
+	x[33] = -5
+	if Max(x) != -5 {
+		t.Fatalf("Max = %v", Max(x))
 	}
 }
 
@@ -284,6 +305,54 @@ func TestAxpy(t *testing.T) {
 			for i := range y {
 				if !close(y[i], want[i], 1.2e-7, 1e-37) && math.Abs(float64(y[i])-want[i]) > 1.2e-7*(math.Abs(float64(x[i]))+math.Abs(want[i])) {
 					t.Fatalf("n=%d: y[%d] = %v, want %v", n, i, y[i], want[i])
+				}
+			}
+		}
+	})
+}
+
+func TestBinary(t *testing.T) {
+	ops := []struct {
+		op Op
+		f  func(a, b float64) float64
+	}{
+		{OpAdd, func(a, b float64) float64 { return a + b }},
+		{OpSub, func(a, b float64) float64 { return a - b }},
+		{OpMul, func(a, b float64) float64 { return a * b }},
+		{OpDiv, func(a, b float64) float64 { return a / b }},
+	}
+	forEachTier(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(11, 12))
+		for _, o := range ops {
+			for _, n := range lengths {
+				a, b := inputs(rng, n, 3), inputs(rng, n, 3)
+				buf, dst := guarded(n)
+				Binary(o.op, dst, a, b)
+				checkGuards(t, buf, n)
+				for i := range dst {
+					// float32 op is the float64 op rounded once.
+					if w := float32(o.f(float64(a[i]), float64(b[i]))); math.Float32bits(w) != math.Float32bits(dst[i]) && !(w != w && dst[i] != dst[i]) {
+						t.Fatalf("op %d n=%d: %v, %v -> %v, want %v", o.op, n, a[i], b[i], dst[i], w)
+					}
+				}
+				// Broadcast forms agree with the same-shape op.
+				if n > 0 && n%3 == 0 {
+					row := b[:n/3]
+					BinaryRows(o.op, dst, a, row)
+					for i := range dst {
+						w := float32(o.f(float64(a[i]), float64(row[i%(n/3)])))
+						if math.Float32bits(w) != math.Float32bits(dst[i]) && !(w != w && dst[i] != dst[i]) {
+							t.Fatalf("rows op %d: [%d] %v want %v", o.op, i, dst[i], w)
+						}
+					}
+					col := b[:3]
+					BinaryCols(o.op, dst, a, col)
+					for i := range dst {
+						w := float32(o.f(float64(a[i]), float64(col[i/(n/3)])))
+						if math.Float32bits(w) != math.Float32bits(dst[i]) && !(w != w && dst[i] != dst[i]) {
+							t.Fatalf("cols op %d: [%d] %v want %v", o.op, i, dst[i], w)
+						}
+					}
 				}
 			}
 		}

@@ -39,3 +39,40 @@ func init() {
 	axpyKernels[cpu.AVX512] = axpyKernel{16, axpyAVX512}
 	axpyKernels[cpu.AVX2] = axpyKernel{8, axpyAVX2}
 }
+
+// maxAVX512 returns the largest of x[0:n] (n a positive multiple of 16), or
+// NaN if any is NaN: the vector form of Max.
+//
+//go:noescape
+func maxAVX512(x *float32, n int) float32
+
+// maxAVX2 is maxAVX512 on 8 lanes (n a positive multiple of 8).
+//
+//go:noescape
+func maxAVX2(x *float32, n int) float32
+
+// sumAVX512 returns Σx[0:n] (n a positive multiple of 16) summed in 16
+// lanes, then across them.
+//
+//go:noescape
+func sumAVX512(x *float32, n int) float32
+
+// sumAVX2 is sumAVX512 on 8 lanes (n a positive multiple of 8).
+//
+//go:noescape
+func sumAVX2(x *float32, n int) float32
+
+// scaleAVX512 sets x[i] *= a for i < n (n a positive multiple of 16).
+//
+//go:noescape
+func scaleAVX512(x *float32, n int, a float32)
+
+// scaleAVX2 is scaleAVX512 on 8 lanes (n a positive multiple of 8).
+//
+//go:noescape
+func scaleAVX2(x *float32, n int, a float32)
+
+func init() {
+	reduceKernels[cpu.AVX512] = reduceKernel{16, maxAVX512, sumAVX512, scaleAVX512}
+	reduceKernels[cpu.AVX2] = reduceKernel{8, maxAVX2, sumAVX2, scaleAVX2}
+}

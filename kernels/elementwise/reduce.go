@@ -1,11 +1,36 @@
 package elementwise
 
-import "math"
+import (
+	"math"
+	"unsafe"
 
-// Sum returns Σx with eight interleaved partial sums (lane j sums x[i] with
-// i%8 == j), added pairwise at the end: faster and usually more accurate
-// than one chain, and the same on every machine.
+	"github.com/sinter-ml/sinter/internal/cpu"
+)
+
+// reduceKernel holds a tier's vector reductions; each handles a positive
+// multiple of lanes elements (the rest is done in Go).
+type reduceKernel struct {
+	lanes int
+	max   func(x *float32, n int) float32
+	sum   func(x *float32, n int) float32
+	scale func(x *float32, n int, a float32)
+}
+
+var reduceKernels [cpu.NumTiers]reduceKernel
+
+// Sum returns Σx, summed in vector lanes and then across them.
 func Sum(x []float32) float32 {
+	k := reduceKernels[cpu.Current()]
+	if k.sum == nil || len(x) < k.lanes {
+		return sumGo(x)
+	}
+	n := len(x) - len(x)%k.lanes
+	return k.sum(unsafe.SliceData(x), n) + sumGo(x[n:])
+}
+
+// sumGo is the generic twin of the vector sums: eight interleaved partial
+// sums (lane j sums x[i] with i%8 == j), added pairwise at the end.
+func sumGo(x []float32) float32 {
 	var s [8]float32
 	i := 0
 	for ; i+8 <= len(x); i += 8 {
@@ -36,6 +61,16 @@ func Mean(x []float32) float32 {
 // Max returns the largest element (−Inf for an empty slice); NaN if any
 // element is NaN.
 func Max(x []float32) float32 {
+	k := reduceKernels[cpu.Current()]
+	if k.max == nil || len(x) < k.lanes {
+		return maxGo(x)
+	}
+	n := len(x) - len(x)%k.lanes
+	return max(k.max(unsafe.SliceData(x), n), maxGo(x[n:]))
+}
+
+// maxGo is the generic twin of the vector maxima.
+func maxGo(x []float32) float32 {
 	m := [4]float32{float32(math.Inf(-1)), float32(math.Inf(-1)), float32(math.Inf(-1)), float32(math.Inf(-1))}
 	i := 0
 	for ; i+4 <= len(x); i += 4 {

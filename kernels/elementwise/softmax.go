@@ -1,6 +1,11 @@
 package elementwise
 
-import "math"
+import (
+	"math"
+	"unsafe"
+
+	"github.com/sinter-ml/sinter/internal/cpu"
+)
 
 // Softmax sets dst = softmax(x) over one row in three streaming passes:
 // the maximum, exp(x − max) stored in dst while summing, and the scaling by
@@ -43,7 +48,13 @@ func LogSoftmax(dst, x []float32) {
 
 // Scale multiplies x by a in place.
 func Scale(x []float32, a float32) {
-	for i := range x {
+	k := reduceKernels[cpu.Current()]
+	n := 0
+	if k.scale != nil && len(x) >= k.lanes {
+		n = len(x) - len(x)%k.lanes
+		k.scale(unsafe.SliceData(x), n, a)
+	}
+	for i := n; i < len(x); i++ {
 		x[i] *= a
 	}
 }

@@ -72,6 +72,51 @@ func SgemmSource(o Options, transA bool, m, n, k int, alpha float32, a []float32
 	pr.run(o.Pool)
 }
 
+// PackedA is an A matrix (weights on the left, as in NCHW convolution)
+// packed once, alpha included, for the kernel in force. Immutable and safe
+// to share.
+type PackedA struct {
+	m, k  int
+	alpha float32
+	kern  *kernel
+	mpad  int // rows per K block: roundUp(m, mr)
+	data  []float32
+}
+
+// M reports op(A)'s number of rows.
+func (p *PackedA) M() int { return p.m }
+
+// K reports op(A)'s number of columns.
+func (p *PackedA) K() int { return p.k }
+
+// PackA packs alpha·op(A) (m×k; A is k×m when transA) for the kernel in
+// force. The K block starting at pc holds panels of mr rows, the panel at
+// row ir at data[pc*mpad + ir*kb:], k-major.
+func PackA(transA bool, m, k int, alpha float32, a []float32, lda int) *PackedA {
+	checkMat("A", a, lda, m, k, transA)
+	kern := current()
+	mpad := roundUp(m, kern.mr)
+	pa := &PackedA{m: m, k: k, alpha: alpha, kern: kern, mpad: mpad, data: make([]float32, mpad*k)}
+	for pc := 0; pc < k; pc += kern.kc {
+		kb := min(kern.kc, k-pc)
+		packA(pa.data[pc*mpad:], transA, a, lda, 0, m, pc, kb, kern.mr, alpha)
+	}
+	return pa
+}
+
+// SgemmPackedA computes C = pa·op(B) + beta·C (pa carries alpha) with B
+// given directly (when src is nil) or by src.
+func SgemmPackedA(o Options, pa *PackedA, transB bool, n int, b []float32, ldb int, src BPacker, beta float32, c []float32, ldc int) {
+	pr := problem{m: pa.m, n: n, k: pa.k, alpha: pa.alpha, transB: transB, b: b, ldb: ldb, src: src,
+		beta: beta, c: c, ldc: ldc, ep: o.Epilogue, kern: pa.kern, pa: pa.data, mpad: pa.mpad}
+	checkMat("C", c, ldc, pa.m, n, false)
+	if src == nil {
+		checkMat("B", b, ldb, pa.k, n, transB)
+	}
+	pr.checkEpilogue()
+	pr.run(o.Pool)
+}
+
 // Tier reports the tier whose kernel Sgemm uses now.
 func Tier() cpu.Tier { return current().tier }
 
@@ -86,6 +131,8 @@ type problem struct {
 	lda, ldb, ldc  int
 	pb             *PackedB
 	src            BPacker
+	pa             []float32 // all of op(A) packed, shared by the tasks (or nil)
+	mpad           int       // rows of pa per K block
 	ep             *Epilogue
 	kern           *kernel
 }
@@ -111,6 +158,10 @@ func checkMat(name string, x []float32, ld, rows, cols int, trans bool) {
 func (pr *problem) checkA() {
 	checkMat("A", pr.a, pr.lda, pr.m, pr.k, pr.transA)
 	checkMat("C", pr.c, pr.ldc, pr.m, pr.n, false)
+	pr.checkEpilogue()
+}
+
+func (pr *problem) checkEpilogue() {
 	if e := pr.ep; e != nil {
 		if e.Bias != nil {
 			want := pr.n
@@ -128,8 +179,12 @@ func (pr *problem) checkA() {
 }
 
 // minFlopsPerThread is the work below which another thread costs more than
-// it saves.
-const minFlopsPerThread = 1 << 20
+// it saves (a hand-off costs microseconds; this is ≈ 30 µs of work).
+const minFlopsPerThread = 4 << 20
+
+// minSharedPack is the redundant packing (elements) above which the shared
+// operand is packed once in parallel, at the price of one more hand-off.
+const minSharedPack = 64 << 10
 
 // scratch is one task's packing space.
 type scratch struct {
@@ -161,15 +216,34 @@ func (pr *problem) run(pool *parallel.Pool) {
 	}
 	mr, nr := kern.mr, kern.nr
 	threads := min(pool.Threads(), max(1, 2*m*n*k/minFlopsPerThread))
-	// Tasks are rectangles of C. Split N first (each task then packs its own
-	// columns of B exactly once), then M; aim for two tasks per thread.
+	// Tasks are rectangles of C, one per thread, split along N when M ≤ N
+	// (then A is packed once, shared) and along M otherwise (then B is packed
+	// once, shared); pieces are whole strips and panels. The shared operand
+	// is packed in parallel first, so no thread repeats another's packing.
+	splitN := m <= n && n >= threads*nr || m < threads*mr
+	// The operand every task would otherwise repack: A when splitting N, B
+	// when splitting M (unless it is pre-packed or read directly).
+	share := false
+	if threads > 1 {
+		if splitN {
+			share = ceilDiv(m, mr) > 2 && pr.pa == nil && (threads-1)*m*k > minSharedPack
+		} else {
+			direct := pr.src == nil && !pr.transB && ceilDiv(m, mr) <= 2
+			share = pr.pb == nil && !direct && (threads-1)*n*k > minSharedPack
+		}
+	}
+	// With the operand shared, extra tasks cost no packing: use four per
+	// thread so that a thread slowed by other work is made up by the rest.
+	pieces := threads
+	if share {
+		pieces = 4 * threads
+	}
 	mp, np := m, n
 	if threads > 1 {
-		want := 2 * threads
-		pieces := min(want, max(1, n/(2*nr)))
-		np = roundUp(ceilDiv(n, pieces), nr)
-		if more := ceilDiv(want, ceilDiv(n, np)); more > 1 {
-			mp = roundUp(ceilDiv(m, more), mr)
+		if splitN {
+			np = roundUp(ceilDiv(n, min(pieces, ceilDiv(n, nr))), nr)
+		} else {
+			mp = roundUp(ceilDiv(m, min(pieces, ceilDiv(m, mr))), mr)
 		}
 	}
 	mt, nt := ceilDiv(m, mp), ceilDiv(n, np)
@@ -183,7 +257,63 @@ func (pr *problem) run(pool *parallel.Pool) {
 		}
 		return
 	}
+	var shared *[]float32
+	switch {
+	case share && splitN:
+		shared = pr.sharePackedA(pool)
+	case share:
+		shared = pr.sharePackedB(pool)
+	}
 	pool.Run(mt*nt, run)
+	if shared != nil {
+		sharedPool.Put(shared)
+	}
+}
+
+var sharedPool = sync.Pool{New: func() any { return new([]float32) }}
+
+// sharePackedA packs all of op(A) (alpha applied), panels of mr rows per K
+// block: block pc at pa[pc*roundUp(m, mr):], panel at row ir at +ir*kb.
+func (pr *problem) sharePackedA(pool *parallel.Pool) *[]float32 {
+	kern := pr.kern
+	mr, kc := kern.mr, kern.kc
+	mpad := roundUp(pr.m, mr)
+	buf := sharedPool.Get().(*[]float32)
+	*buf = grow(*buf, mpad*pr.k)
+	pa := *buf
+	chunk := 8 * mr
+	rowTasks, kTasks := ceilDiv(pr.m, chunk), ceilDiv(pr.k, kc)
+	pool.Run(rowTasks*kTasks, func(_, t int) {
+		r0, pc := (t%rowTasks)*chunk, (t/rowTasks)*kc
+		kb := min(kc, pr.k-pc)
+		packA(pa[pc*mpad+r0*kb:], pr.transA, pr.a, pr.lda, r0, min(chunk, pr.m-r0), pc, kb, mr, pr.alpha)
+	})
+	pr.pa, pr.mpad = pa, mpad
+	return buf
+}
+
+// sharePackedB packs all of op(B) (or the BPacker's B) into a PackedB.
+func (pr *problem) sharePackedB(pool *parallel.Pool) *[]float32 {
+	kern := pr.kern
+	nr, kc := kern.nr, kern.kc
+	stride := roundUp(pr.n, nr)
+	buf := sharedPool.Get().(*[]float32)
+	*buf = grow(*buf, stride*pr.k)
+	pb := &PackedB{k: pr.k, n: pr.n, kern: kern, stride: stride, data: *buf}
+	chunk := 8 * nr
+	colTasks, kTasks := ceilDiv(pr.n, chunk), ceilDiv(pr.k, kc)
+	pool.Run(colTasks*kTasks, func(_, t int) {
+		j0, pc := (t%colTasks)*chunk, (t/colTasks)*kc
+		kb := min(kc, pr.k-pc)
+		dst := pb.data[pc*stride+j0*kb:]
+		if pr.src != nil {
+			pr.src.PackB(dst, pc, kb, j0, min(chunk, pr.n-j0), nr)
+		} else {
+			packB(dst, pr.transB, pr.b, pr.ldb, pc, kb, j0, min(chunk, pr.n-j0), nr)
+		}
+	})
+	pr.pb, pr.src = pb, nil
+	return buf
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -264,21 +394,26 @@ func (pr *problem) tile(i0, m, j0, n int) {
 			last := pc+kb == pr.k
 			for ic := i0; ic < i0+m; ic += mc {
 				mb := min(mc, i0+m-ic)
-				packA(s.a, pr.transA, pr.a, pr.lda, ic, mb, pc, kb, mr, pr.alpha)
-				pr.block(s, bBase, direct, ic, mb, jc, nb, pc, kb, flags, last)
+				aBase := s.a
+				if pr.pa != nil {
+					aBase = pr.pa[pc*pr.mpad+ic*kb:]
+				} else {
+					packA(s.a, pr.transA, pr.a, pr.lda, ic, mb, pc, kb, mr, pr.alpha)
+				}
+				pr.block(s, aBase, bBase, direct, ic, mb, jc, nb, pc, kb, flags, last)
 			}
 		}
 	}
 }
 
 // block runs the micro-kernels over one packed A block and B panel.
-func (pr *problem) block(s *scratch, bBase []float32, direct bool, ic, mb, jc, nb, pc, kb, flags int, last bool) {
+func (pr *problem) block(s *scratch, aBase, bBase []float32, direct bool, ic, mb, jc, nb, pc, kb, flags int, last bool) {
 	kern := pr.kern
 	mr, nr := kern.mr, kern.nr
 	jr := 0
 	if mb == 1 && kern.wide != nil {
 		// One row: the wide kernel keeps more accumulator chains busy.
-		ap := &s.a[0]
+		ap := &aBase[0]
 		for ; jr+wideStrips*nr <= nb; jr += wideStrips * nr {
 			coff := ic*pr.ldc + jc + jr
 			if direct {
@@ -306,7 +441,7 @@ func (pr *problem) block(s *scratch, bBase []float32, direct bool, ic, mb, jc, n
 		}
 		for ir := 0; ir < mb; ir += mr {
 			r := min(mr, mb-ir)
-			ap := &s.a[ir*kb]
+			ap := &aBase[ir*kb]
 			coff := (ic+ir)*pr.ldc + jc + jr
 			if w == nr {
 				kern.rows[r](kb, ap, bp, ldb, &pr.c[coff], pr.ldc, flags)

@@ -380,3 +380,39 @@ func TestWideKernelMatchesRows(t *testing.T) {
 		}
 	})
 }
+
+func TestSgemmPackedA(t *testing.T) {
+	pool := parallel.New(parallel.Options{Threads: 2})
+	defer pool.Close()
+	forEachTier(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(15, 16))
+		for _, tc := range []gemmCase{
+			{m: 1, n: 7, k: 3, alpha: 1},
+			{m: 33, n: 17, k: 600, alpha: 0.5, beta: 1, tA: true},
+			{m: 100, n: 300, k: 257, alpha: 1, tB: true},
+			{m: 300, n: 40, k: 129, alpha: -2, beta: 0.5, pad: 3},
+		} {
+			ar, ac := tc.m, tc.k
+			if tc.tA {
+				ar, ac = ac, ar
+			}
+			br, bc := tc.k, tc.n
+			if tc.tB {
+				br, bc = bc, br
+			}
+			a, b := randMat(rng, ar, ac, ac+tc.pad), randMat(rng, br, bc, bc+tc.pad)
+			c := randMat(rng, tc.m, tc.n, tc.n+tc.pad)
+			want, scale := refGemm(tc.tA, tc.tB, tc.m, tc.n, tc.k, float64(tc.alpha), a, b, float64(tc.beta), c)
+			pa := PackA(tc.tA, tc.m, tc.k, tc.alpha, a.mat(), a.ld)
+			SgemmPackedA(Options{Pool: pool}, pa, tc.tB, tc.n, b.mat(), b.ld, nil, tc.beta, c.mat(), c.ld)
+			c.checkGuards(t, tc.String())
+			for i := range tc.m {
+				for j := range tc.n {
+					if g := float64(*c.at(i, j)); math.Abs(g-want[i*tc.n+j]) > 1e-5*scale[i*tc.n+j] {
+						t.Fatalf("%v: c[%d,%d] = %v, want %v", tc, i, j, g, want[i*tc.n+j])
+					}
+				}
+			}
+		}
+	})
+}

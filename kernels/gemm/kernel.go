@@ -1,7 +1,9 @@
 package gemm
 
 import (
+	"fmt"
 	"math"
+	"os"
 	"sync"
 
 	"github.com/sinter-ml/sinter/internal/cpu"
@@ -88,6 +90,13 @@ func sizeBlocks() {
 		nc := (l3 / 4) / (4 * kc)
 		nc = min(max(nc/k.nr*k.nr, k.nr), 4096/k.nr*k.nr)
 		k.kc, k.mc, k.nc = kc, mc, nc
+		// For measurements: SINTER_GEMM_BLOCKS=kc,mc,nc overrides (rounded).
+		if v := os.Getenv("SINTER_GEMM_BLOCKS"); v != "" {
+			var a, b, c int
+			if n, _ := fmt.Sscanf(v, "%d,%d,%d", &a, &b, &c); n == 3 && a > 0 && b > 0 && c > 0 {
+				k.kc, k.mc, k.nc = a, max(b/k.mr, 1)*k.mr, max(c/k.nr, 1)*k.nr
+			}
+		}
 	}
 }
 

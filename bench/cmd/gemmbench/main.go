@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -123,10 +124,14 @@ func main() {
 			pool.Close()
 		}
 		if *peers {
+			// gonum parallelises large products over GOMAXPROCS goroutines:
+			// time it on one thread for the single-thread comparison.
 			impl := gonumblas.Implementation{}
+			prev := runtime.GOMAXPROCS(1)
 			emit(name+"_in", "gonum", 1, flops, func() {
 				impl.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, b, n, 0, c, n)
 			})
+			runtime.GOMAXPROCS(prev)
 			emit(name+"_in", "vek", 0, flops, func() { vek32.MatMul_Into(c, a, b, k) })
 		}
 	}

@@ -121,6 +121,17 @@ func (f x86Family) emit(s, g *bytes.Buffer, r int) {
 	p("MOVQ c+32(FP), DI")
 	p("MOVQ ldc+40(FP), R9")
 	p("SHLQ $2, R9")
+	// Prefetch the C tile: its lines arrive while the k loop runs.
+	p("MOVQ DI, R11")
+	for i := range r {
+		for off := 0; off < f.nv*f.vbytes; off += 64 {
+			p("PREFETCHT0 %d(R11)", off)
+		}
+		p("PREFETCHT0 %d(R11)", f.nv*f.vbytes-4)
+		if i < r-1 {
+			p("ADDQ R9, R11")
+		}
+	}
 	for i := range r {
 		for v := range f.nv {
 			a := f.acc(i, v)
