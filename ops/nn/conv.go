@@ -108,7 +108,7 @@ func bindConv(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	fast := &convFast{pool: poolOf(n), a: a}
+	fast := &convFast{pool: poolOf(n), a: a, constW: f32Const(n, 1)}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if len(in) < 2 {
 			return nil, fmt.Errorf("Conv needs inputs X and W")

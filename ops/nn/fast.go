@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	"github.com/sinter-ml/sinter/kernels/conv"
 	"github.com/sinter-ml/sinter/kernels/elementwise"
@@ -463,6 +464,28 @@ type convFast struct {
 	pool *parallel.Pool
 	a    *windowAttrs
 	act  actSpec
+	// constW is the weight when it is a constant of the graph; its packed
+	// form is made on the first run (packing needs the geometry) and then
+	// shared by every run.
+	constW *tensor.Tensor
+	packed atomic.Pointer[conv.Weights]
+}
+
+// weights returns W packed for cp when W is the graph's constant weight,
+// else nil (the kernel then packs per call).
+func (f *convFast) weights(cp conv.Params, w *tensor.Tensor) *conv.Weights {
+	if w != f.constW || f.constW == nil {
+		return nil
+	}
+	if pw := f.packed.Load(); pw != nil {
+		return pw
+	}
+	pw, err := conv.PackWeights(cp, w.Float32s())
+	if err != nil {
+		return nil
+	}
+	f.packed.CompareAndSwap(nil, pw)
+	return f.packed.Load()
 }
 
 // conv2DParams maps a resolved 1-D or 2-D convolution onto kernels/conv
@@ -521,7 +544,12 @@ func (f *convFast) run(x, w, b, res *tensor.Tensor) (*tensor.Tensor, error) {
 	if b != nil {
 		bias = b.Float32s()
 	}
-	if err := conv.Conv2D(o, cp, x.Float32s(), w.Float32s(), bias, yt.Float32s()); err != nil {
+	if pw := f.weights(cp, w); pw != nil {
+		err = conv.Conv2DPacked(o, cp, x.Float32s(), pw, bias, yt.Float32s())
+	} else {
+		err = conv.Conv2D(o, cp, x.Float32s(), w.Float32s(), bias, yt.Float32s())
+	}
+	if err != nil {
 		return nil, err
 	}
 	if post {
@@ -542,7 +570,7 @@ func bindFusedConv(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &convFast{pool: poolOf(n), a: a, act: act}
+	f := &convFast{pool: poolOf(n), a: a, act: act, constW: f32Const(n, 1)}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if len(in) < 2 || in[0] == nil || in[1] == nil {
 			return nil, fmt.Errorf("FusedConv needs inputs X and W")
@@ -663,4 +691,12 @@ func layerNorm32(pool *parallel.Pool, x, scale, bias *tensor.Tensor, axis int, e
 	}
 	pool.Run((rows+per-1)/per, func(_, t int) { run(t*per, min((t+1)*per, rows)) })
 	return y
+}
+
+// f32Const returns input i when it is a float32 constant of the graph.
+func f32Const(n *ops.Node, i int) *tensor.Tensor {
+	if c := n.Const(i); c != nil && c.DType() == tensor.Float32 {
+		return c
+	}
+	return nil
 }
