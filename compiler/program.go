@@ -63,6 +63,21 @@ func (p *Program) Inputs() []Input { return p.inputs }
 // Outputs returns the graph's outputs in order.
 func (p *Program) Outputs() []Output { return p.outputs }
 
+// StepOps counts the compiled steps by operator ("FusedConv", or
+// "domain.Op" outside the default domain), so tools can show what fusion
+// produced.
+func (p *Program) StepOps() map[string]int {
+	m := map[string]int{}
+	for _, st := range p.steps {
+		name := st.node.OpType
+		if st.node.Domain != "" {
+			name = st.node.Domain + "." + name
+		}
+		m[name]++
+	}
+	return m
+}
+
 // NumSteps is the number of kernel calls one run makes.
 func (p *Program) NumSteps() int { return len(p.steps) }
 

@@ -84,6 +84,15 @@ func describe(w io.Writer, path string, m *ir.Model, inputs, outputs []*ir.Value
 	}
 	if prog != nil {
 		fmt.Fprintf(tw, "compiled steps\t%d\n", prog.NumSteps())
+		stepOps := prog.StepOps()
+		names := make([]string, 0, len(stepOps))
+		for name := range stepOps {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			fmt.Fprintf(tw, "  %s\t%d\n", name, stepOps[name])
+		}
 		if passes := prog.Passes(); passes != nil {
 			fmt.Fprintf(tw, "passes\t\n")
 			for _, p := range passes {
@@ -93,8 +102,8 @@ func describe(w io.Writer, path string, m *ir.Model, inputs, outputs []*ir.Value
 			fmt.Fprintf(tw, "passes\tnone (optimisation off)\n")
 		}
 	}
-	fmt.Fprintf(tw, "fusions applied\tnone\n")
-	fmt.Fprintf(tw, "memory plan\tnot available (no planner yet)\n")
+	fmt.Fprintf(tw, "fusions applied\t%d\n", fusions(prog))
+	fmt.Fprintf(tw, "memory plan\tnone yet: each run allocates its intermediates\n")
 	return tw.Flush()
 }
 
@@ -211,4 +220,17 @@ func formatType(t *ir.Type) string {
 		return "map(" + t.Elem.String() + "," + formatType(t.Inner) + ")"
 	}
 	return "?"
+}
+
+// fusions totals the changes of the fusion passes ("fuse-…").
+func fusions(prog *compiler.Program) int {
+	n := 0
+	if prog != nil {
+		for _, p := range prog.Passes() {
+			if strings.HasPrefix(p.Name, "fuse-") {
+				n += p.Changes
+			}
+		}
+	}
+	return n
 }
