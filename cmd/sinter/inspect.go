@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"github.com/sinter-ml/sinter/compiler"
+	"github.com/sinter-ml/sinter/kernels"
 	"io"
 	"sort"
 	"strings"
@@ -83,6 +84,7 @@ func describe(w io.Writer, path string, m *ir.Model, inputs, outputs []*ir.Value
 		fmt.Fprintf(tw, "functions\t%d\n", len(m.Functions))
 	}
 	if prog != nil {
+		fmt.Fprintf(tw, "kernels\t%s\n", kernels.Name())
 		fmt.Fprintf(tw, "compiled steps\t%d\n", prog.NumSteps())
 		stepOps := prog.StepOps()
 		names := make([]string, 0, len(stepOps))

@@ -14,6 +14,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/sinter-ml/sinter/kernels"
 	"io"
 	"os"
 	goruntime "runtime"
@@ -90,6 +91,7 @@ func dispatch(args []string, stdout io.Writer) error {
 			return usagef("version takes no arguments")
 		}
 		fmt.Fprintln(stdout, versionLine())
+		fmt.Fprintln(stdout, "kernels:", kernels.Name())
 		return nil
 	case "help", "-h", "-help", "--help":
 		return errHelp
