@@ -156,37 +156,149 @@ func conv2D(o Options, p Params, x, w []float32, pw *Weights, bias, y []float32)
 	hw, ohw := p.H*p.W, oh*ow
 	pointwise := p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 &&
 		p.PadT == 0 && p.PadL == 0 && p.PadB == 0 && p.PadR == 0
+	// Unit-stride k×k convolutions run on the padded grid (see padded).
+	onGrid := !pointwise && p.StrideH == 1 && p.StrideW == 1
 	for n := range p.N {
 		for g := range p.Group {
 			xg := x[(n*p.C+g*cg)*hw : (n*p.C+(g+1)*cg)*hw]
 			yoff := (n*p.OC + g*ocg) * ohw
 			yg := y[yoff : yoff+ocg*ohw]
-			ep := &gemm.Epilogue{BiasPerRow: true, Act: o.Act, Alpha: o.Alpha, Beta: o.Beta}
-			if bias != nil {
-				ep.Bias = bias[g*ocg : (g+1)*ocg]
-			}
+			var res []float32
 			if o.Residual != nil {
-				ep.Residual, ep.LDR = o.Residual[yoff:yoff+ocg*ohw], ohw
+				res = o.Residual[yoff : yoff+ocg*ohw]
 			}
-			go_ := gemm.Options{Pool: o.Pool, Epilogue: ep}
-			if pw != nil {
-				var src gemm.BPacker
-				if !pointwise {
-					src = &im2col{p: &p, x: xg, oh: oh, ow: ow}
-				}
-				gemm.SgemmPackedA(go_, pw.groups[g], false, ohw, xg, hw, src, 0, yg, ohw)
-				continue
+			var biasg []float32
+			if bias != nil {
+				biasg = bias[g*ocg : (g+1)*ocg]
 			}
+			// mul computes c (ocg × n, row stride n) = W_g · B, B from src or,
+			// when src is nil, xg itself (pointwise).
 			wg := w[g*ocg*k : (g+1)*ocg*k]
-			if pointwise {
-				gemm.SgemmWith(go_, false, false, ocg, ohw, k, 1, wg, k, xg, hw, 0, yg, ohw)
+			mul := func(ep *gemm.Epilogue, src gemm.BPacker, n int, c []float32) {
+				go_ := gemm.Options{Pool: o.Pool, Epilogue: ep}
+				switch {
+				case pw != nil:
+					gemm.SgemmPackedA(go_, pw.groups[g], false, n, xg, hw, src, 0, c, n)
+				case src == nil:
+					gemm.SgemmWith(go_, false, false, ocg, n, k, 1, wg, k, xg, hw, 0, c, n)
+				default:
+					gemm.SgemmSource(go_, false, ocg, n, k, 1, wg, k, src, 0, c, n)
+				}
+			}
+			if onGrid {
+				convOnGrid(o, &p, mul, xg, biasg, res, yg)
 				continue
 			}
-			src := &im2col{p: &p, x: xg, oh: oh, ow: ow}
-			gemm.SgemmSource(go_, false, ocg, ohw, k, 1, wg, k, src, 0, yg, ohw)
+			ep := &gemm.Epilogue{Bias: biasg, BiasPerRow: true, Act: o.Act, Alpha: o.Alpha, Beta: o.Beta}
+			if res != nil {
+				ep.Residual, ep.LDR = res, ohw
+			}
+			var src gemm.BPacker
+			if !pointwise {
+				src = &im2col{p: &p, x: xg, oh: oh, ow: ow}
+			}
+			mul(ep, src, ohw, yg)
 		}
 	}
 	return nil
+}
+
+var gridPool = sync.Pool{New: func() any { return new([]float32) }}
+
+// convOnGrid computes one image group of a unit-stride convolution on the
+// padded grid: the input is copied once into zero-padded planes of width
+// Wp = W+PadL+PadR, and the GEMM computes OH×Wp outputs per channel, so that
+// im2col row (c, kh, kw) is the contiguous slice of the planes starting at
+// c·Hp·Wp + kh·dh·Wp + kw·dw, and packing is plain copies. Columns OW..Wp−1 of
+// each output row are discarded when the result is copied to y.
+func convOnGrid(o Options, p *Params, mul func(*gemm.Epilogue, gemm.BPacker, int, []float32), xg, bias, res, yg []float32) {
+	oh, ow := p.OutH(), p.OutW()
+	hp, wp := p.H+p.PadT+p.PadB, p.W+p.PadL+p.PadR
+	cg, ocg := p.C/p.Group, p.OC/p.Group
+	plane := hp * wp
+	tail := (p.KW - 1) * p.DilationW
+	bufp := gridPool.Get().(*[]float32)
+	defer gridPool.Put(bufp)
+	need := cg*plane + tail + ocg*oh*wp
+	if cap(*bufp) < need {
+		*bufp = make([]float32, need)
+	}
+	buf := (*bufp)[:need]
+	xp, yp := buf[:cg*plane+tail], buf[cg*plane+tail:]
+	pool := o.Pool
+	if pool == nil {
+		pool = parallel.Default()
+	}
+	// Build the padded planes (and below, copy the result out) over the
+	// pool in channel chunks: plain copies, so any split gives the same bytes.
+	const chunkCh = 8
+	clear(xp[cg*plane:])
+	pool.Run(ceilDiv(cg, chunkCh), func(_, t int) {
+		for c := t * chunkCh; c < min(cg, (t+1)*chunkCh); c++ {
+			pl := xp[c*plane : (c+1)*plane]
+			clear(pl[:p.PadT*wp])
+			for i := range p.H {
+				row := pl[(i+p.PadT)*wp : (i+p.PadT+1)*wp]
+				clear(row[:p.PadL])
+				copy(row[p.PadL:], xg[(c*p.H+i)*p.W:(c*p.H+i+1)*p.W])
+				clear(row[p.PadL+p.W:])
+			}
+			clear(pl[(p.PadT+p.H)*wp:])
+		}
+	})
+	ep := &gemm.Epilogue{Bias: bias, BiasPerRow: true}
+	if res == nil {
+		ep.Act, ep.Alpha, ep.Beta = o.Act, o.Alpha, o.Beta
+	}
+	src := &gridRows{p: p, xp: xp, plane: plane, wp: wp}
+	mul(ep, src, oh*wp, yp)
+	pool.Run(ceilDiv(ocg, chunkCh), func(_, t int) {
+		for c := t * chunkCh; c < min(ocg, (t+1)*chunkCh); c++ {
+			for i := range oh {
+				copy(yg[(c*oh+i)*ow:(c*oh+i+1)*ow], yp[(c*oh+i)*wp:])
+			}
+		}
+	})
+	if res != nil {
+		elementwise.Binary(elementwise.OpAdd, yg, yg, res)
+		gemm.Activate(o.Act, o.Alpha, o.Beta, yg)
+	}
+}
+
+// gridRows is the im2col matrix on the padded grid (see convOnGrid).
+type gridRows struct {
+	p         *Params
+	xp        []float32
+	plane, wp int
+}
+
+func (m *gridRows) PackB(dst []float32, p0, kc, j0, n, nr int) {
+	p := m.p
+	khw := p.KH * p.KW
+	c, kk := p0/khw, p0%khw
+	kh, kw := kk/p.KW, kk%p.KW
+	for pp := range kc {
+		src := m.xp[c*m.plane+kh*p.DilationH*m.wp+kw*p.DilationW+j0:]
+		jr := 0
+		if nr == 32 {
+			for ; jr+32 <= n; jr += 32 {
+				*(*[32]float32)(dst[jr*kc+pp*32:]) = *(*[32]float32)(src[jr:])
+			}
+		}
+		for ; jr < n; jr += nr {
+			w := min(nr, n-jr)
+			row := dst[jr*kc+pp*nr : jr*kc+pp*nr+nr]
+			copy(row, src[jr:jr+w])
+			clear(row[w:])
+		}
+		if kw++; kw == p.KW {
+			kw = 0
+			if kh++; kh == p.KH {
+				kh = 0
+				c++
+			}
+		}
+	}
 }
 
 // im2col is the virtual (Cg·KH·KW)×(OH·OW) matrix of one image group; row
@@ -236,13 +348,24 @@ func (m *im2col) fill(out []float32, c, kh, kw, oh, ow int) {
 	ih := oh*p.StrideH - p.PadT + kh*p.DilationH
 	iw := ow*p.StrideW - p.PadL + kw*p.DilationW
 	w := len(out)
-	// Fast path: one output row, inside the image, unit stride.
-	if p.StrideW == 1 && ow+w <= m.ow && uint(ih) < uint(p.H) && iw >= 0 && iw+w <= p.W {
+	// Fast path: one output row, inside the image.
+	if sw := p.StrideW; ow+w <= m.ow && uint(ih) < uint(p.H) && iw >= 0 && iw+(w-1)*sw < p.W {
 		src := xc[ih*p.W+iw:]
-		if w == 32 {
+		switch {
+		case sw == 1 && w == 32:
 			*(*[32]float32)(out) = *(*[32]float32)(src)
-		} else {
+		case sw == 1:
 			copyShort(out, src[:w])
+		case sw == 2:
+			src = src[:2*w-1]
+			for t := range out {
+				out[t] = src[2*t]
+			}
+		default:
+			src = src[:(w-1)*sw+1]
+			for t := range out {
+				out[t] = src[t*sw]
+			}
 		}
 		return
 	}
@@ -266,13 +389,19 @@ func (m *im2col) fill(out []float32, c, kh, kw, oh, ow int) {
 				}
 				zeroShort(seg[hi:])
 			} else {
-				for t := range seg {
-					if v := iw + t*p.StrideW; uint(v) < uint(p.W) {
-						seg[t] = xr[v]
-					} else {
-						seg[t] = 0
+				// Strided: zeros, a gather of the columns inside, zeros.
+				sw := p.StrideW
+				lo := min(max(0, ceilDiv(-iw, sw)), run)
+				hi := max(lo, min(run, ceilDiv(p.W-iw, sw)))
+				zeroShort(seg[:lo])
+				if hi > lo {
+					src := xr[iw+lo*sw : iw+(hi-1)*sw+1]
+					dst := seg[lo:hi]
+					for t := range dst {
+						dst[t] = src[t*sw]
 					}
 				}
+				zeroShort(seg[hi:])
 			}
 		}
 		j += run

@@ -116,7 +116,10 @@ func TestConv2D(t *testing.T) {
 		{N: 1, C: 2, H: 5, W: 5, OC: 3, KH: 5, KW: 5, PadT: 4, PadL: 4, PadB: 4, PadR: 4}, // output wider than input
 		{N: 1, C: 3, H: 9, W: 8, OC: 4, KH: 1, KW: 1, StrideH: 2, StrideW: 2},             // strided 1×1
 		{N: 1, C: 1, H: 1, W: 40, OC: 2, KH: 1, KW: 3, PadL: 5, PadR: 5, StrideW: 2},
-		{N: 1, C: 64, H: 5, W: 6, OC: 256, KH: 3, KW: 3, PadT: 1, PadL: 1, PadB: 1, PadR: 1}, // OC > OH·OW: shared packed im2col
+		{N: 1, C: 64, H: 5, W: 6, OC: 256, KH: 3, KW: 3, PadT: 1, PadL: 1, PadB: 1, PadR: 1},                                    // OC > OH·OW: shared packed im2col
+		{N: 2, C: 4, H: 9, W: 7, OC: 4, KH: 3, KW: 2, Group: 4, DilationH: 2, DilationW: 3, PadT: 2, PadL: 0, PadB: 1, PadR: 3}, // depthwise, dilated, asymmetric pads
+		{N: 1, C: 6, H: 8, W: 5, OC: 9, KH: 2, KW: 3, Group: 3, DilationW: 2, PadT: 0, PadL: 2, PadB: 3, PadR: 1},               // grouped on the padded grid, asymmetric
+		{N: 1, C: 32, H: 40, W: 37, OC: 40, KH: 3, KW: 3, PadT: 1, PadL: 1, PadB: 1, PadR: 1},                                   // large enough for 2 threads
 	}
 	forEachTier(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(1, 2))

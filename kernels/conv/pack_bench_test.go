@@ -1,6 +1,7 @@
 package conv
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -20,4 +21,24 @@ func BenchmarkIm2colPack(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(k*n), "ns/elem")
+}
+
+// BenchmarkIm2colPackStride2 is the same for ResNet-50's 7×7 stride-2 stem.
+func BenchmarkIm2colPackStride2(b *testing.B) {
+	p := Params{N: 1, C: 3, H: 224, W: 224, OC: 64, KH: 7, KW: 7, StrideH: 2, StrideW: 2, PadT: 3, PadL: 3, PadB: 3, PadR: 3}
+	_ = p.Validate()
+	x := randn(rand.New(rand.NewPCG(1, 1)), 3*224*224)
+	m := &im2col{p: &p, x: x, oh: p.OutH(), ow: p.OutW()}
+	k, n := 3*49, p.OutH()*p.OutW()
+	for _, nc := range []int{512, 1024, 4096} {
+		b.Run(fmt.Sprint("nc=", nc), func(b *testing.B) {
+			dst := make([]float32, k*nc)
+			for b.Loop() {
+				for j := 0; j < n; j += nc {
+					m.PackB(dst, 0, k, j, min(nc, n-j), 32)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(k*n), "ns/elem")
+		})
+	}
 }

@@ -76,3 +76,47 @@ func init() {
 	reduceKernels[cpu.AVX512] = reduceKernel{16, maxAVX512, sumAVX512, scaleAVX512}
 	reduceKernels[cpu.AVX2] = reduceKernel{8, maxAVX2, sumAVX2, scaleAVX2}
 }
+
+// sigmoidAVX512 sets dst[i] = 1/(1+exp32(−src[i])) for i < n (n a positive
+// multiple of 16): Sigmoid's loop on 16 lanes. dst may equal src.
+//
+//go:noescape
+func sigmoidAVX512(dst, src *float32, n int)
+
+// geluAVX512 sets dst[i] = src[i]/2·(1+erf(src[i]/√2)) for i < n (n a
+// positive multiple of 16), erf as in erfChunk: Gelu's loop on 16 lanes.
+//
+//go:noescape
+func geluAVX512(dst, src *float32, n int)
+
+// tanhAVX512 sets dst[i] = tanh(src[i]) for i < n (n a positive multiple of
+// 16), by the same two branches as tanhGo. dst may equal src.
+//
+//go:noescape
+func tanhAVX512(dst, src *float32, n int)
+
+// sigmoidAVX2, geluAVX2 and tanhAVX2 are the AVX-512 kernels on 8 lanes
+// (n a positive multiple of 8), constants read from memory.
+//
+//go:noescape
+func sigmoidAVX2(dst, src *float32, n int)
+
+//go:noescape
+func geluAVX2(dst, src *float32, n int)
+
+//go:noescape
+func tanhAVX2(dst, src *float32, n int)
+
+// erfAVX512 and erfAVX2 set dst[i] = erf(src[i]) for i < n (n a positive
+// multiple of 16 or 8): the erf part of the GELU kernels (see erfChunk).
+//
+//go:noescape
+func erfAVX512(dst, src *float32, n int)
+
+//go:noescape
+func erfAVX2(dst, src *float32, n int)
+
+func init() {
+	actKernels[cpu.AVX512] = actKernel{16, sigmoidAVX512, geluAVX512, tanhAVX512, erfAVX512}
+	actKernels[cpu.AVX2] = actKernel{8, sigmoidAVX2, geluAVX2, tanhAVX2, erfAVX2}
+}

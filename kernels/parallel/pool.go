@@ -48,7 +48,7 @@ type helper struct {
 }
 
 // spinFor is how long an idle helper polls before it sleeps.
-const spinFor = 20 * time.Microsecond
+const spinFor = 100 * time.Microsecond
 
 type job struct {
 	fn    func(slot, task int)

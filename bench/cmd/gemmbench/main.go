@@ -148,10 +148,16 @@ func main() {
 		x, w, bias := randn(cv.c*cv.h*cv.w), randn(cv.oc*cv.c*cv.k*cv.k), randn(cv.oc)
 		y := make([]float32, cv.oc*p.OutH()*p.OutW())
 		flops := 2 * float64(cv.oc) * float64(p.OutH()*p.OutW()) * float64(cv.c*cv.k*cv.k)
+		// Weights are packed once, as the compiler does with initializers
+		// (and as ORT pre-packs them).
+		pw, err := conv.PackWeights(p, w)
+		if err != nil {
+			panic(err)
+		}
 		for _, th := range threads {
 			pool := parallel.New(parallel.Options{Threads: th, Pin: true})
 			emit(name, "sinter", th, flops, func() {
-				if err := conv.Conv2D(conv.Options{Pool: pool}, p, x, w, bias, y); err != nil {
+				if err := conv.Conv2DPacked(conv.Options{Pool: pool}, p, x, pw, bias, y); err != nil {
 					panic(err)
 				}
 			})
