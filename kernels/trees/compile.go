@@ -16,14 +16,29 @@
 // LightGBM zero-as-missing, LE +Inf) are flagged and evaluated by the
 // reference rule.
 //
+// Trees without special nodes (LightGBM's "x ≤ +Inf" excepted) are also
+// compiled into a key form (perfect.go), which is what blocks and single
+// rows normally walk: comparisons on order-preserving integer keys of the
+// values, NaN resolved by the block layout (every row twice, NaN above +Inf
+// in one copy and below −Inf in the other, each node reading the copy of
+// its NaN direction), eight rows (or, for a single row, eight trees)
+// walking together with their positions in registers. Trees of depth ≤ 10
+// are stored complete in level order (a fixed number of steps
+// i = 2i + (x ≥ t)); deeper or sparse ones in pre-order (chain form), walked
+// in groups of eight for about their mean leaf depth, then the rows still
+// walking are gathered from all groups and walk on until they stop. On one
+// thread (2-core EPYC, Go 1.26) this is 3.4× the general walk on 500
+// XGBoost trees of depth 8 (≈ 0.8 ns per node visit) and 3.2× on a
+// LightGBM model of 63-leaf trees.
+//
 // Run processes rows in blocks (tree-outer loop inside each block) and
 // splits blocks over an optional Parallel hook; with few rows and many
 // trees it instead splits trees, recording leaves and summing them in tree
 // order afterwards, so results never depend on the thread count. Batches of
 // at most 8 rows (served serially) take a single-row path: each row walks
 // groups of 8 trees in lock-step so that their chains of dependent loads
-// overlap (2–2.5× lower batch-1 latency than a block of one row on
-// 500 trees of depth 4–8). A QuickScorer-style bitvector evaluator was
+// overlap (groups of eight perfect trees of one depth are stored a second
+// time interleaved for this). A QuickScorer-style bitvector evaluator was
 // considered for shallow trees but not built: it does work proportional to
 // the false nodes (about half of all nodes) per row, against depth × trees
 // overlapped steps here.
@@ -72,6 +87,12 @@ type treeGroup struct {
 	levels int32
 	plain  bool
 	full   bool // every tree is at a leaf after levels steps
+	// p8 ≥ 0: the group is eight perfect trees of depth levels, also stored
+	// interleaved from kn8 node p8 (perfect.go); simple: all eight are
+	// simple trees of target target.
+	p8     int32
+	simple bool
+	target int32
 }
 
 const groupSize = 8
@@ -81,7 +102,8 @@ type Options struct {
 	// Parallel, if set, runs fn over [0, n) split into chunks, possibly
 	// concurrently, and returns when all are done. Nil runs serially.
 	Parallel func(n int, fn func(lo, hi int))
-	// Block is the number of rows walked together (default 128).
+	// Block is the number of rows walked together (default 64 when most
+	// trees take a key walk, else 128).
 	Block int
 }
 
@@ -100,7 +122,8 @@ type Model struct {
 	// forceBlocks disables the single-row path (tests, benchmarks).
 	forceBlocks bool
 	noUnroll    bool
-	singleMax   int // batches up to this size take the single-row path
+	noKey       bool // no key forms (tests, benchmarks)
+	singleMax   int  // batches up to this size take the single-row path
 }
 
 // NumFeatures, NumTargets, NumClasses and NumTrees describe the model's shapes.
@@ -145,6 +168,11 @@ func Compile(e *ensemble.Ensemble, o Options) (*Model, error) {
 	}
 	if m.impl == nil {
 		return nil, fmt.Errorf("trees: model too large to compile")
+	}
+	// Key walks keep a dual block (two keys per value) in L1: smaller
+	// blocks measured best (500×8 on 50 features: 64 rows ≈ 32 > 128).
+	if p, ch := m.keyTrees(); o.Block <= 0 && 2*(p+ch) >= m.nTrees {
+		m.block = 64
 	}
 	return m, nil
 }
@@ -227,6 +255,17 @@ type compiled[T, A float32 | float64] struct {
 	groups   []treeGroup
 	// avgDiv[j] divides target j under Average (0: no tree feeds it).
 	avgDiv []A
+	// Key forms (perfect.go), by tree.
+	ktrees []ktree
+	kn32   []knode[uint32]
+	kn64   []knode[uint64]
+	cn32   []cnode[uint32]
+	cn64   []cnode[uint64]
+	pleaf  []int32
+	pval   []A
+	nKey   int
+	kn8    []knode[uint32] // float32 perfect trees, eight interleaved (single rows)
+	kn8x   []knode[uint64] // the same for float64
 }
 
 type linTerm[A float32 | float64] struct {
@@ -241,7 +280,13 @@ func round[A float32 | float64](v float64) A { return A(v) }
 func build[T, A float32 | float64](m *Model, e *ensemble.Ensemble) runner {
 	total := e.NumNodes()
 	c := &compiled[T, A]{m: m, nodes: make([]node[T], 0, total), trees: make([]tree, len(e.Trees)),
-		leafVal: make([]A, total), leafSlot: make([]int32, total), entStart: []int32{0}, weights: make([]A, len(e.Trees))}
+		leafVal: make([]A, total), leafSlot: make([]int32, total), entStart: []int32{0}, weights: make([]A, len(e.Trees)),
+		ktrees: make([]ktree, len(e.Trees))}
+	if m.f32 {
+		c.cn32 = make([]cnode[uint32], total)
+	} else {
+		c.cn64 = make([]cnode[uint64], total)
+	}
 	hasLinear := false
 	for ti := range e.Trees {
 		for _, nd := range e.Trees[ti].Nodes {
@@ -267,7 +312,7 @@ func build[T, A float32 | float64](m *Model, e *ensemble.Ensemble) runner {
 		}
 		c.weights[ti] = A(w)
 		tr := tree{root: int32(len(c.nodes)), simple: true, target: -1}
-		maxDepth, sumDepth, nLeaves := int32(0), 0, 0
+		maxDepth, sumDepth, nLeaves, minDepth := int32(0), 0, 0, int32(math.MaxInt32)
 		stack = append(stack[:0], item{0, 0})
 		pending = append(pending[:0], -1)
 		for len(stack) > 0 {
@@ -312,6 +357,7 @@ func build[T, A float32 | float64](m *Model, e *ensemble.Ensemble) runner {
 					c.leafVal[idx] = c.entValue[len(c.entValue)-1]
 				}
 				maxDepth = max(maxDepth, it.depth)
+				minDepth = min(minDepth, it.depth)
 				sumDepth += int(it.depth)
 				nLeaves++
 				continue
@@ -371,7 +417,9 @@ func build[T, A float32 | float64](m *Model, e *ensemble.Ensemble) runner {
 			tr.target = 0
 		}
 		c.trees[ti] = tr
+		c.keyForms(ti, maxDepth, minDepth, int32((sumDepth+nLeaves/2)/max(nLeaves, 1)))
 	}
+	c.fillPerfect()
 	if len(c.specials) > 1<<24 {
 		return nil
 	}
@@ -388,6 +436,7 @@ func build[T, A float32 | float64](m *Model, e *ensemble.Ensemble) runner {
 		}
 		c.groups = append(c.groups, treeGroup{lo: int32(ti), hi: int32(ti) + 1, levels: tr.lock, plain: plain, full: tr.full})
 	}
+	c.interleave()
 	if e.Aggregate == ensemble.Average {
 		c.avgDiv = make([]A, m.k)
 		for j, n := range e.TreesPerTarget() {

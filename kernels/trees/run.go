@@ -141,7 +141,11 @@ type scratch[T, A float32 | float64] struct {
 	m64     []float64
 	p64     []float64
 	pr64    []float64
-	treeIdx []int32 // small batches: [trees][rows] leaf nodes
+	treeIdx []int32  // small batches: [trees][rows] leaf nodes
+	dual32  []uint32 // key forms: the dual layout (perfect.go)
+	dual64  []uint64
+	pos     []int32 // perfect trees: leaf positions
+	list    []int32 // chain trees: rows still walking
 }
 
 func (c *compiled[T, A]) getScratch() *scratch[T, A] {
@@ -158,6 +162,8 @@ func (c *compiled[T, A]) getScratch() *scratch[T, A] {
 		m64:  make([]float64, m.k),
 		p64:  make([]float64, m.k),
 		pr64: make([]float64, max(m.nc, 1)),
+		pos:  make([]int32, m.block),
+		list: make([]int32, m.block),
 	}
 }
 
@@ -464,6 +470,59 @@ func (c *compiled[T, A]) finish(s *scratch[T, A], acc []A, n, r0 int, out *Outpu
 	}
 }
 
+// keyBlock writes rows r0…r1 (at most one block) in the dual layout into
+// s when the key walks are on, and reports whether they are.
+func (c *compiled[T, A]) keyBlock(s *scratch[T, A], in *Input, r0, r1 int) bool {
+	if c.nKey == 0 || c.m.noKey {
+		return false
+	}
+	m := c.m
+	nf2 := 2 * m.nf
+	dn := (r1 - r0 + 7) / 8 * 8 * nf2
+	if m.f32 {
+		if len(s.dual32) < dn {
+			s.dual32 = make([]uint32, (m.block+7)/8*8*nf2)
+		}
+		dualRows[T](s.dual32, m.nf, in, r0, r1)
+	} else {
+		if len(s.dual64) < dn {
+			s.dual64 = make([]uint64, (m.block+7)/8*8*nf2)
+		}
+		dualRows[T](s.dual64, m.nf, in, r0, r1)
+	}
+	return true
+}
+
+// leafNodes leaves in idx the leaf node each row of the block reaches in
+// tree ti, by the key walk when useKey (s holding the dual block; pos and
+// list are scratch), else the general walk on xs.
+func (c *compiled[T, A]) leafNodes(ti int, useKey bool, s *scratch[T, A], xs []T, st int, idx, pos, list []int32) {
+	kt := &c.ktrees[ti]
+	tr := &c.trees[ti]
+	nf2 := 2 * c.m.nf
+	switch {
+	case useKey && kt.kind == kPerfect:
+		size := 1<<kt.depth - 1
+		if c.m.f32 {
+			perfWalk(c.kn32[kt.off:int(kt.off)+size], int(kt.depth), s.dual32, nf2, pos)
+		} else {
+			perfWalk(c.kn64[kt.off:int(kt.off)+size], int(kt.depth), s.dual64, nf2, pos)
+		}
+		pl := c.pleaf[kt.loff : int(kt.loff)+size+1]
+		for r, p := range pos {
+			idx[r] = pl[p]
+		}
+	case useKey && kt.kind == kChain:
+		if c.m.f32 {
+			chainWalk(c.cn32, int(tr.root), kt, s.dual32, nf2, idx, list)
+		} else {
+			chainWalk(c.cn64, int(tr.root), kt, s.dual64, nf2, idx, list)
+		}
+	default:
+		c.walk(tr, xs, st, idx)
+	}
+}
+
 // block scores rows r0…r1 (at most one block).
 func (c *compiled[T, A]) block(in *Input, out *Outputs, r0, r1 int) {
 	s := c.getScratch()
@@ -472,8 +531,63 @@ func (c *compiled[T, A]) block(in *Input, out *Outputs, r0, r1 int) {
 	xs, st := c.rows(s, in, r0, r1)
 	acc, has := c.initAcc(s, n)
 	idx := s.idx[:n]
+	useKey := c.keyBlock(s, in, r0, r1)
+	nf2 := 2 * c.m.nf
+	fast := has == nil && out.Leaves == nil
+	k := c.m.k
 	for ti := range c.trees {
-		c.walk(&c.trees[ti], xs, st, idx)
+		tr := &c.trees[ti]
+		kt := &c.ktrees[ti]
+		switch {
+		case useKey && kt.kind == kPerfect:
+			pos := s.pos[:n]
+			size := 1<<kt.depth - 1
+			if c.m.f32 {
+				perfWalk(c.kn32[kt.off:int(kt.off)+size], int(kt.depth), s.dual32, nf2, pos)
+			} else {
+				perfWalk(c.kn64[kt.off:int(kt.off)+size], int(kt.depth), s.dual64, nf2, pos)
+			}
+			if fast && tr.simple {
+				pv := c.pval[kt.loff : int(kt.loff)+size+1]
+				if k == 1 {
+					acc := acc[:n]
+					for r, p := range pos {
+						acc[r] += pv[p]
+					}
+				} else {
+					for r, p := range pos {
+						acc[r*k+int(tr.target)] += pv[p]
+					}
+				}
+				continue
+			}
+			pl := c.pleaf[kt.loff : int(kt.loff)+size+1]
+			for r, p := range pos {
+				idx[r] = pl[p]
+			}
+		case useKey && kt.kind == kChain:
+			if c.m.f32 {
+				chainWalk(c.cn32, int(tr.root), kt, s.dual32, nf2, idx, s.list[:n])
+			} else {
+				chainWalk(c.cn64, int(tr.root), kt, s.dual64, nf2, idx, s.list[:n])
+			}
+			if fast && tr.simple {
+				lv := c.leafVal
+				if k == 1 {
+					acc := acc[:n]
+					for r, i := range idx {
+						acc[r] += lv[i]
+					}
+				} else {
+					for r, i := range idx {
+						acc[r*k+int(tr.target)] += lv[i]
+					}
+				}
+				continue
+			}
+		default:
+			c.walk(tr, xs, st, idx)
+		}
 		c.addTree(ti, idx, acc, has, in, r0, out)
 	}
 	c.finish(s, acc, n, r0, out)
@@ -493,10 +607,13 @@ func (c *compiled[T, A]) smallBatch(in *Input, out *Outputs) {
 		}
 		ti := s.treeIdx[:nr*m.nTrees]
 		xs, st := c.rows(s, in, r0, r1)
+		useKey := c.keyBlock(s, in, r0, r1)
 		m.parallel(m.nTrees, func(lo, hi int) {
+			ws := c.getScratch() // pos and list
 			for t := lo; t < hi; t++ {
-				c.walk(&c.trees[t], xs, st, ti[t*nr:(t+1)*nr])
+				c.leafNodes(t, useKey, s, xs, st, ti[t*nr:(t+1)*nr], ws.pos[:nr], ws.list[:nr])
 			}
+			m.scratch.Put(ws)
 		})
 		acc, has := c.initAcc(s, nr)
 		for t := range c.trees {

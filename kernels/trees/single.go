@@ -25,10 +25,46 @@ func (c *compiled[T, A]) oneRow(s *scratch[T, A], in *Input, out *Outputs, r int
 	acc, has := c.initAcc(s, 1)
 	fast := has == nil && out.Leaves == nil
 	var idx [groupSize]int32
+	var dual unsafe.Pointer // the row's keys (lane 0 of a dual group)
+	if c.nKey > 0 && !c.m.noKey {
+		nf2 := 2 * c.m.nf
+		if c.m.f32 {
+			if len(s.dual32) < 8*nf2 {
+				s.dual32 = make([]uint32, (c.m.block+7)/8*8*nf2)
+			}
+			dualRow[T](s.dual32, c.m.nf, in, r)
+			dual = unsafe.Pointer(unsafe.SliceData(s.dual32))
+		} else {
+			if len(s.dual64) < 8*nf2 {
+				s.dual64 = make([]uint64, (c.m.block+7)/8*8*nf2)
+			}
+			dualRow[T](s.dual64, c.m.nf, in, r)
+			dual = unsafe.Pointer(unsafe.SliceData(s.dual64))
+		}
+	}
 	for gi := range c.groups {
 		g := &c.groups[gi]
 		lo, n := int(g.lo), int(g.hi-g.lo)
-		if g.plain {
+		if g.p8 >= 0 && dual != nil {
+			var pos [8]int32
+			if c.m.f32 {
+				perf8[uint32](unsafe.Pointer(&c.kn8[g.p8]), dual, int(g.levels), &pos)
+			} else {
+				perf8[uint64](unsafe.Pointer(&c.kn8x[g.p8]), dual, int(g.levels), &pos)
+			}
+			kts := c.ktrees[lo : lo+8 : lo+8]
+			if fast && g.simple {
+				a := acc[g.target]
+				for j, kt := range kts {
+					a += c.pval[int(kt.loff)+int(pos[j])]
+				}
+				acc[g.target] = a
+				continue
+			}
+			for j, kt := range kts {
+				idx[j] = c.pleaf[int(kt.loff)+int(pos[j])]
+			}
+		} else if g.plain {
 			for j := range n {
 				idx[j] = c.trees[lo+j].root
 			}

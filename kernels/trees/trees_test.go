@@ -169,10 +169,6 @@ func TestAgainstReference(t *testing.T) {
 			n = 1 + rng.IntN(singleRows) // the single-row path
 		}
 		x64 := randomRows(rng, n, nf)
-		x32 := make([]float32, len(x64))
-		for i, v := range x64 {
-			x32[i] = float32(v)
-		}
 		opts := Options{Block: []int{1, 7, 64, 128}[rng.IntN(4)]}
 		if rng.IntN(2) == 0 {
 			opts.Parallel = goParallel(1 + rng.IntN(3))
@@ -181,53 +177,75 @@ func TestAgainstReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, use32 := range []bool{false, true} {
-			in := Input{Rows: n}
+		checkAgainstReference(t, it, e, m, x64, n)
+	}
+}
+
+// checkAgainstReference runs m on x64 (n rows) as float64 and float32
+// input and compares every output with e.Eval bit for bit.
+func checkAgainstReference(t *testing.T, it int, e *ensemble.Ensemble, m *Model, x64 []float64, n int) {
+	t.Helper()
+	nf, k := e.NumFeatures, e.NumTargets
+	x32 := make([]float32, len(x64))
+	for i, v := range x64 {
+		x32[i] = float32(v)
+	}
+	for _, use32 := range []bool{false, true} {
+		in := Input{Rows: n}
+		if use32 {
+			in.F32 = x32
+		} else {
+			in.F64 = x64
+		}
+		out := Outputs{Pred64: make([]float64, n*k), Margin64: make([]float64, n*k), Leaves: make([]int64, n*len(e.Trees))}
+		if e.Classes != nil {
+			out.Proba64 = make([]float64, n*m.NumClasses())
+			out.Class = make([]int32, n)
+		}
+		if err := m.Run(in, &out); err != nil {
+			t.Fatal(err)
+		}
+		// Without leaves (the fast accumulation paths).
+		fast := Outputs{Margin64: make([]float64, n*k), Pred32: make([]float32, n*k)}
+		if err := m.Run(in, &fast); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range fast.Margin64 {
+			if !same(v, out.Margin64[i]) || !same(float64(fast.Pred32[i]), float64(float32(out.Pred64[i]))) {
+				t.Fatalf("it %d: without leaves margin[%d] %v pred %v, with leaves %v %v", it, i, v, fast.Pred32[i], out.Margin64[i], out.Pred64[i])
+			}
+		}
+		margin, pred := make([]float64, k), make([]float64, k)
+		leaves := make([]int64, len(e.Trees))
+		proba := make([]float64, m.NumClasses())
+		for r := 0; r < n; r++ {
+			row := x64[r*nf : (r+1)*nf]
 			if use32 {
-				in.F32 = x32
-			} else {
-				in.F64 = x64
+				row = make([]float64, nf)
+				for j := range row {
+					row[j] = float64(x32[r*nf+j])
+				}
 			}
-			out := Outputs{Pred64: make([]float64, n*k), Margin64: make([]float64, n*k), Leaves: make([]int64, n*len(e.Trees))}
+			e.Eval(row, margin, pred, leaves)
+			for j := 0; j < k; j++ {
+				if !same(margin[j], out.Margin64[r*k+j]) || !same(pred[j], out.Pred64[r*k+j]) {
+					t.Fatalf("it %d row %d target %d (f32 input %v): margin %v pred %v, reference %v %v\nrow %v",
+						it, r, j, use32, out.Margin64[r*k+j], out.Pred64[r*k+j], margin[j], pred[j], row)
+				}
+			}
+			for ti, l := range leaves {
+				if out.Leaves[r*len(e.Trees)+ti] != l {
+					t.Fatalf("it %d row %d tree %d: leaf %d, reference %d\nrow %v\ntree %+v", it, r, ti, out.Leaves[r*len(e.Trees)+ti], l, row, e.Trees[ti])
+				}
+			}
 			if e.Classes != nil {
-				out.Proba64 = make([]float64, n*m.NumClasses())
-				out.Class = make([]int32, n)
-			}
-			if err := m.Run(in, &out); err != nil {
-				t.Fatal(err)
-			}
-			margin, pred := make([]float64, k), make([]float64, k)
-			leaves := make([]int64, len(e.Trees))
-			proba := make([]float64, m.NumClasses())
-			for r := 0; r < n; r++ {
-				row := x64[r*nf : (r+1)*nf]
-				if use32 {
-					row = make([]float64, nf)
-					for j := range row {
-						row[j] = float64(x32[r*nf+j])
-					}
+				cls := e.Probabilities(pred, proba)
+				if int(out.Class[r]) != cls {
+					t.Fatalf("row %d: class %d, reference %d", r, out.Class[r], cls)
 				}
-				e.Eval(row, margin, pred, leaves)
-				for j := 0; j < k; j++ {
-					if !same(margin[j], out.Margin64[r*k+j]) || !same(pred[j], out.Pred64[r*k+j]) {
-						t.Fatalf("it %d row %d target %d (f32 input %v): margin %v pred %v, reference %v %v\nrow %v",
-							it, r, j, use32, out.Margin64[r*k+j], out.Pred64[r*k+j], margin[j], pred[j], row)
-					}
-				}
-				for ti, l := range leaves {
-					if out.Leaves[r*len(e.Trees)+ti] != l {
-						t.Fatalf("it %d row %d tree %d: leaf %d, reference %d\nrow %v\ntree %+v", it, r, ti, out.Leaves[r*len(e.Trees)+ti], l, row, e.Trees[ti])
-					}
-				}
-				if e.Classes != nil {
-					cls := e.Probabilities(pred, proba)
-					if int(out.Class[r]) != cls {
-						t.Fatalf("row %d: class %d, reference %d", r, out.Class[r], cls)
-					}
-					for j, v := range proba {
-						if !same(v, out.Proba64[r*len(proba)+j]) {
-							t.Fatalf("row %d: proba %v, reference %v", r, out.Proba64[r*len(proba):], proba)
-						}
+				for j, v := range proba {
+					if !same(v, out.Proba64[r*len(proba)+j]) {
+						t.Fatalf("row %d: proba %v, reference %v", r, out.Proba64[r*len(proba):], proba)
 					}
 				}
 			}
@@ -236,6 +254,9 @@ func TestAgainstReference(t *testing.T) {
 }
 
 func TestZeroAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's instrumentation allocates")
+	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	e := randomEnsemble(rng, 8, 1, 50, nil)
 	m, err := Compile(e, Options{})
@@ -315,6 +336,93 @@ func TestDeepTrees(t *testing.T) {
 			e.Eval(x[r*nf:(r+1)*nf], mg, nil, nil)
 			if !same(mg[0], out.Margin64[r]) {
 				t.Fatalf("%d rows, row %d: %v, reference %v", n, r, out.Margin64[r], mg[0])
+			}
+		}
+	}
+}
+
+// numericOnly rewrites every split of e into a numeric comparison (LT…GE)
+// with any missing rule but Zero, so that trees take the perfect layout.
+func numericOnly(rng *rand.Rand, e *ensemble.Ensemble) {
+	for ti := range e.Trees {
+		for i := range e.Trees[ti].Nodes {
+			nd := &e.Trees[ti].Nodes[i]
+			if nd.Op == ensemble.Leaf {
+				continue
+			}
+			nd.Op = ensemble.Op(1 + rng.IntN(4))
+			nd.Threshold = pick(rng)
+			nd.Cats, nd.Values = nil, nil
+			if nd.Missing == ensemble.MissingZero {
+				nd.Missing = ensemble.MissingNaN
+			}
+		}
+	}
+}
+
+func TestKeyFormsAgainstReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 19))
+	perfect, chain := 0, 0
+	for it := 0; it < 300; it++ {
+		nf := 1 + rng.IntN(6)
+		k := 1 + rng.IntN(3)
+		e := randomEnsemble(rng, nf, k, 1+rng.IntN(40), func(e *ensemble.Ensemble) {
+			e.Aggregate = ensemble.Aggregate(rng.IntN(4))
+			e.OutputType = ensemble.OutputType(rng.IntN(2))
+			numericOnly(rng, e)
+		})
+		if err := e.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		n := singleRows + 1 + rng.IntN(300)
+		if it%3 == 0 {
+			n = 1 + rng.IntN(singleRows) // the single-row path
+		}
+		x64 := randomRows(rng, n, nf)
+		opts := Options{Block: []int{1, 7, 64, 128}[rng.IntN(4)]}
+		if rng.IntN(2) == 0 {
+			opts.Parallel = goParallel(1 + rng.IntN(3))
+		}
+		if it%2 == 1 {
+			perfMaxDepth = 0 // chain form for all but one-leaf trees
+		}
+		m, err := Compile(e, opts)
+		perfMaxDepth = 10
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, ch := m.keyTrees()
+		perfect += p
+		chain += ch
+		checkAgainstReference(t, it, e, m, x64, n)
+	}
+	if perfect == 0 || chain == 0 {
+		t.Fatalf("%d perfect and %d chain trees", perfect, chain)
+	}
+	t.Logf("%d perfect and %d chain trees", perfect, chain)
+}
+
+// TestSingleRowPerfect checks the single-row walk of eight interleaved
+// perfect trees (full trees of one depth), float32 and float64.
+func TestSingleRowPerfect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 29))
+	for it, prec := range []ensemble.Precision{ensemble.Float32, ensemble.Float64, ensemble.Float32Input} {
+		for _, depth := range []int{1, 3, 6} {
+			e := benchEnsemble(24+it, depth, 5, prec)
+			for ti := range e.Trees {
+				for i := range e.Trees[ti].Nodes {
+					nd := &e.Trees[ti].Nodes[i]
+					if nd.Op != ensemble.Leaf && rng.IntN(3) == 0 {
+						nd.Threshold = pick(rng) // on ±Inf, 0, …
+					}
+				}
+			}
+			m, err := Compile(e, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for n := 1; n <= singleRows; n++ {
+				checkAgainstReference(t, it, e, m, randomRows(rng, n, 5), n)
 			}
 		}
 	}
