@@ -53,7 +53,7 @@ func pct50(d []time.Duration) time.Duration {
 // throughput, the callers' p99 latency and the p50 compute time of one
 // model run.
 func BenchmarkEngineMLP(b *testing.B) {
-	for _, dims := range [][]int{{4, 8, 3}, {16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 4}, {16, 32, 32, 32, 32, 32, 32, 32, 32, 4}, {32, 64, 64, 8}, benchDims} {
+	for _, dims := range [][]int{{4, 8, 3}, {784, 512, 512, 10}, {16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 4}, {16, 32, 32, 32, 32, 32, 32, 32, 32, 4}, {32, 64, 64, 8}, benchDims} {
 		for _, on := range []bool{true, false} {
 			name := "mlp=" + dimsName(dims) + "/batching=off"
 			if on {
