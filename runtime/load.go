@@ -196,3 +196,18 @@ func decode(data []byte, typ ModelType, o *options) (*ir.Model, error) {
 	}
 	return nil, fmt.Errorf("%w: model type %v", ErrUnknownFormat, typ)
 }
+
+// ReadModel loads the model at path into the IR without compiling it (for
+// conversion and inspection tools), detecting its format like Open. The
+// IR may alias a memory-mapped file: call release when done with it.
+func ReadModel(path string, opts ...Option) (m *ir.Model, release func() error, err error) {
+	o := collect(opts)
+	m, closer, err := load(path, &o)
+	if err != nil {
+		return nil, nil, err
+	}
+	if closer == nil {
+		closer = func() error { return nil }
+	}
+	return m, closer, nil
+}

@@ -1,12 +1,16 @@
-// Command sinter runs, benchmarks and inspects ONNX models with Sinter.
+// Command sinter runs, benchmarks, inspects and converts models (ONNX,
+// XGBoost, LightGBM, scikit-learn) with Sinter.
 //
 //	sinter run MODEL [-i [NAME=]FILE]... [-o DIR] [--threads N] [--format npy|pb]
 //	sinter bench MODEL [-i [NAME=]FILE]... [--threads N] [--iters N] [--warmup N] [--batch N] [--json]
 //	sinter inspect MODEL
+//	sinter convert MODEL OUT.onnx
 //	sinter version
 //
-// Inputs are .npy files, ONNX TensorProto .pb files or .csv files (a 2-D
-// float32 table). Flags may come before or after MODEL. On failure sinter
+// Every command that reads MODEL takes --type (auto, onnx, xgboost,
+// lightgbm, sklearn) and --output (prediction, margin, prob, leaf: what a
+// tree model returns). Inputs are .npy files, ONNX TensorProto .pb files or
+// .csv files (a 2-D table). Flags may come before or after MODEL. On failure sinter
 // prints one line, "sinter: <error>", on stderr and exits with status 2 for
 // a usage error or 1 for anything else.
 package main
@@ -29,9 +33,11 @@ const usage = `usage:
   sinter run MODEL [-i [NAME=]FILE]... [-o DIR] [--threads N] [--format npy|pb]
   sinter bench MODEL [-i [NAME=]FILE]... [--threads N] [--iters N] [--warmup N] [--batch N] [--json]
   sinter inspect MODEL
+  sinter convert MODEL OUT.onnx     (tree models become ONNX-ML)
   sinter version
+Model flags: --type auto|onnx|xgboost|lightgbm|sklearn, --output prediction|margin|prob|leaf
 
-Inputs (-i) are .npy, ONNX TensorProto .pb, or .csv (2-D float32) files;
+Inputs (-i) are .npy, ONNX TensorProto .pb, or .csv (2-D float) files;
 unnamed ones bind to the model's inputs in graph order.
 run writes one file per graph output to DIR (default .) as <output name>.npy or .pb.
 bench without -i synthesizes inputs (symbolic first dim = --batch, other symbolic dims = 1).
@@ -76,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return usagef("missing command: want run, bench, inspect or version (sinter help for usage)")
+		return usagef("missing command: want run, bench, inspect, convert or version (sinter help for usage)")
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
@@ -86,6 +92,8 @@ func dispatch(args []string, stdout io.Writer) error {
 		return cmdBench(rest, stdout)
 	case "inspect":
 		return cmdInspect(rest, stdout)
+	case "convert":
+		return cmdConvert(rest, stdout)
 	case "version":
 		if len(rest) > 0 {
 			return usagef("version takes no arguments")
@@ -96,7 +104,7 @@ func dispatch(args []string, stdout io.Writer) error {
 	case "help", "-h", "-help", "--help":
 		return errHelp
 	}
-	return usagef("unknown command %q: want run, bench, inspect or version", cmd)
+	return usagef("unknown command %q: want run, bench, inspect, convert or version", cmd)
 }
 
 // versionLine reports the release, the VCS revision when the binary was
