@@ -59,6 +59,33 @@ func (e *Epilogue) apply(c []float32, i, j0 int) {
 	Activate(e.Act, e.Alpha, e.Beta, c)
 }
 
+// epiGo finishes columns [j0, n) of rows×n of c (row stride ldc) as apply
+// does for a bias (mode 0: none, 1: bias[j], 2: bias[i]) and Relu or no
+// activation, in one pass: x = c + bias, then max(x, 0).
+func epiGo(c []float32, ldc, rows, j0, n int, bias []float32, mode int, relu bool) {
+	for i := range rows {
+		row := c[i*ldc+j0 : i*ldc+n]
+		switch mode {
+		case 1:
+			b := bias[j0:n]
+			b = b[:len(row)]
+			for j, v := range row {
+				row[j] = v + b[j]
+			}
+		case 2:
+			bv := bias[i]
+			for j, v := range row {
+				row[j] = v + bv
+			}
+		}
+		if relu {
+			for j, v := range row {
+				row[j] = max(v, 0)
+			}
+		}
+	}
+}
+
 // Activate applies act in place.
 func Activate(act Activation, alpha, beta float32, x []float32) {
 	switch act {

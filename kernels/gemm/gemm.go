@@ -338,7 +338,25 @@ func (pr *problem) scaleC(i0, m, j0, n int) {
 
 // finish applies the epilogue to a block of C.
 func (pr *problem) finish(i0, m, j0, n int) {
-	if pr.ep.empty() {
+	e := pr.ep
+	if e.empty() {
+		return
+	}
+	if e.Residual == nil && (e.Act == ActNone || e.Act == ActRelu) {
+		// The common case (bias and/or Relu) in one pass, vectorised.
+		c := pr.c[i0*pr.ldc+j0 : (i0+m-1)*pr.ldc+j0+n]
+		mode, bias := 0, []float32(nil)
+		switch {
+		case e.Bias != nil && e.BiasPerRow:
+			mode, bias = 2, e.Bias[i0:i0+m]
+		case e.Bias != nil:
+			mode, bias = 1, e.Bias[j0:j0+n]
+		}
+		relu := e.Act == ActRelu
+		nv := epiVector(c, pr.ldc, m, n, bias, mode, relu)
+		if nv < n {
+			epiGo(c, pr.ldc, m, nv, n, bias, mode, relu)
+		}
 		return
 	}
 	for i := i0; i < i0+m; i++ {
