@@ -118,9 +118,27 @@ func newRecorder(maxBatch int) *recorder {
 
 func (r *recorder) done(submitted time.Time, md Metadata, err error) {
 	now := time.Now()
-	lat := now.Sub(submitted)
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.doneLocked(now, submitted, md, err)
+	r.mu.Unlock()
+}
+
+// doneAll records the settled outcomes of fs with one clock read and one
+// lock acquisition.
+func (r *recorder) doneAll(fs []*Future) {
+	if len(fs) == 0 {
+		return
+	}
+	now := time.Now()
+	r.mu.Lock()
+	for _, f := range fs {
+		r.doneLocked(now, f.submitted, f.res.Metadata, f.err)
+	}
+	r.mu.Unlock()
+}
+
+func (r *recorder) doneLocked(now, submitted time.Time, md Metadata, err error) {
+	lat := now.Sub(submitted)
 	r.total++
 	if err != nil {
 		r.errs++

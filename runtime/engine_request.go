@@ -97,6 +97,7 @@ type call struct {
 	admitted  atomic.Bool // holds an in-flight slot and mem bytes
 	mem       int64
 	stop      atomic.Pointer[func() bool] // unregisters the ctx callback
+	one       [1]*tensor.Tensor           // backing store of inputs for one-input calls
 }
 
 // Predict runs the model on one input (the model's first and only input)
@@ -109,7 +110,7 @@ type call struct {
 // ErrResourceExhausted, ErrInvalidInput, or an error wrapping ctx.Err() when
 // ctx ends before the result is ready.
 func (e *Engine) Predict(ctx context.Context, features *tensor.Tensor) (Result, error) {
-	f := e.submit(ctx, []*tensor.Tensor{features}, batch.PriorityNormal, time.Time{}, !e.cfg.EnableBatching)
+	f := e.submit1(ctx, features, batch.PriorityNormal, time.Time{}, !e.cfg.EnableBatching)
 	return f.Wait(ctx)
 }
 
@@ -154,7 +155,7 @@ func (e *Engine) Enqueue(ctx context.Context, features *tensor.Tensor, p batch.P
 	if timeout > 0 {
 		dl = time.Now().Add(timeout)
 	}
-	return e.submit(ctx, []*tensor.Tensor{features}, p, dl, false)
+	return e.submit1(ctx, features, p, dl, false)
 }
 
 // PredictBatch submits every input as its own request (normal priority,
@@ -173,10 +174,21 @@ func (e *Engine) PredictBatch(ctx context.Context, features []*tensor.Tensor, ti
 	return out
 }
 
+// submit1 is submit for a single input, held in the Future itself so the
+// request costs no separate input slice.
+func (e *Engine) submit1(ctx context.Context, x *tensor.Tensor, p batch.Priority, deadline time.Time, direct bool) *Future {
+	f := &Future{done: make(chan struct{})}
+	f.one[0] = x
+	return e.start(ctx, f, f.one[:], p, deadline, direct)
+}
+
 // submit admits a request and starts it: inline when direct, else through
 // the queue. The Future always gets exactly one outcome.
 func (e *Engine) submit(ctx context.Context, inputs []*tensor.Tensor, p batch.Priority, deadline time.Time, direct bool) *Future {
-	f := &Future{done: make(chan struct{})}
+	return e.start(ctx, &Future{done: make(chan struct{})}, inputs, p, deadline, direct)
+}
+
+func (e *Engine) start(ctx context.Context, f *Future, inputs []*tensor.Tensor, p batch.Priority, deadline time.Time, direct bool) *Future {
 	c := &f.call
 	c.e = e
 	c.submitted = time.Now()
@@ -300,16 +312,34 @@ func requestBytes(m *model, inputs []*tensor.Tensor) int64 {
 
 // finish gives f its outcome unless it already has one, and records it.
 func (e *Engine) finish(f *Future, res Result, err error) {
-	if !f.completed.CompareAndSwap(false, true) {
+	if !e.settle(f, res, err) {
 		return
+	}
+	e.rec.done(f.submitted, res.Metadata, err)
+	close(f.done)
+}
+
+// settle stores f's outcome unless it already has one; it reports whether
+// it did. The caller then records it and closes f.done.
+func (e *Engine) settle(f *Future, res Result, err error) bool {
+	if !f.completed.CompareAndSwap(false, true) {
+		return false
 	}
 	if stop := f.stop.Load(); stop != nil {
 		(*stop)()
 	}
 	res.Metadata.RequestID = f.id
 	f.res, f.err = res, err
-	e.rec.done(f.submitted, res.Metadata, err)
-	close(f.done)
+	return true
+}
+
+// finishAll is finish for the requests of one batch: outcomes are settled,
+// recorded under one metrics lock, and only then announced.
+func (e *Engine) finishAll(fs []*Future) {
+	e.rec.doneAll(fs)
+	for _, f := range fs {
+		close(f.done)
+	}
 }
 
 // dropped receives requests that left the queue unprocessed.
@@ -426,6 +456,7 @@ func (e *Engine) execute(fs []*Future) {
 	if batched {
 		size = len(leaders)
 	}
+	settled := make([]*Future, 0, len(leaders))
 	for i, f := range leaders {
 		md := Metadata{BatchSize: size, QueueTime: start.Sub(f.submitted), ComputeTime: compute}
 		var followers []*Future
@@ -440,19 +471,28 @@ func (e *Engine) execute(fs []*Future) {
 			fmd.CacheHit = true
 			fmd.QueueTime = start.Sub(g.submitted)
 			e.leave(g)
+			var ok bool
 			if errs[i] != nil {
-				e.finish(g, Result{}, errs[i])
+				ok = e.settle(g, Result{}, errs[i])
 			} else {
-				e.finish(g, Result{Outputs: cloneAll(outs[i]), names: m.names, Metadata: fmd}, nil)
+				ok = e.settle(g, Result{Outputs: cloneAll(outs[i]), names: m.names, Metadata: fmd}, nil)
+			}
+			if ok {
+				settled = append(settled, g)
 			}
 		}
 		e.leave(f)
+		var ok bool
 		if errs[i] != nil {
-			e.finish(f, Result{}, fmt.Errorf("runtime: request %s: %w", f.id, errs[i]))
+			ok = e.settle(f, Result{}, fmt.Errorf("runtime: request %s: %w", f.id, errs[i]))
 		} else {
-			e.finish(f, Result{Outputs: outs[i], names: m.names, Metadata: md}, nil)
+			ok = e.settle(f, Result{Outputs: outs[i], names: m.names, Metadata: md}, nil)
+		}
+		if ok {
+			settled = append(settled, f)
 		}
 	}
+	e.finishAll(settled)
 }
 
 // run computes leaders' outputs: one concatenated model run when possible,
@@ -538,19 +578,25 @@ func (e *Engine) runBatched(m *model, fs []*Future, outs [][]*tensor.Tensor) boo
 		}
 	}
 	off := 0
+	all := make([]*tensor.Tensor, len(fs)*len(res))
+	shapes := make([][]int, len(res))
+	for j, y := range res {
+		shapes[j] = make([]int, y.Rank())
+	}
 	for k, f := range fs {
-		outs[k] = make([]*tensor.Tensor, len(res))
+		outs[k] = all[k*len(res) : (k+1)*len(res) : (k+1)*len(res)]
 		for j, y := range res {
-			outs[k][j] = copyOutRows(y, off, f.rows)
+			outs[k][j] = copyOutRowsShape(y, off, f.rows, shapes[j])
 		}
 		off += f.rows
 	}
 	return true
 }
 
-// copyOutRows returns a new tensor holding rows [off, off+n) of y.
-func copyOutRows(y *tensor.Tensor, off, n int) *tensor.Tensor {
-	shape := make([]int, y.Rank())
+// copyOutRowsShape returns a new tensor holding rows [off, off+n) of y.
+// shape is scratch of y's rank, which tensor.New copies, so one scratch
+// serves every request of a batch.
+func copyOutRowsShape(y *tensor.Tensor, off, n int, shape []int) *tensor.Tensor {
 	shape[0] = n
 	copy(shape[1:], y.Shape()[1:])
 	t := tensor.New(y.DType(), shape...)
