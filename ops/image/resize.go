@@ -83,29 +83,9 @@ func bindResize11(n *ops.Node) (ops.Kernel, error) {
 	default:
 		return nil, fmt.Errorf("unsupported coordinate_transformation_mode %q", cfg.ctm)
 	}
-	if cfg.nearest, err = n.String("nearest_mode", "round_prefer_floor"); err != nil {
+	if err := cfg.readSampling(n); err != nil {
 		return nil, err
 	}
-	switch cfg.nearest {
-	case "round_prefer_floor", "round_prefer_ceil", "floor", "ceil":
-	default:
-		return nil, fmt.Errorf("unsupported nearest_mode %q", cfg.nearest)
-	}
-	a, err := n.Float("cubic_coeff_a", -0.75)
-	if err != nil {
-		return nil, err
-	}
-	cfg.cubicA = float64(a)
-	ex, err := n.Int("exclude_outside", 0)
-	if err != nil {
-		return nil, err
-	}
-	cfg.excludeOutside = ex != 0
-	ev, err := n.Float("extrapolation_value", 0)
-	if err != nil {
-		return nil, err
-	}
-	cfg.extrapolation = float64(ev)
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		x := ops.Input(in, 0)
 		if x == nil {
@@ -576,4 +556,34 @@ func (c *resizeConfig) interpolate(x *tensor.Tensor, outShape tensor.Shape, plan
 		}
 	}
 	return tensor.FromFloat64(x.DType(), outShape, data)
+}
+
+// readSampling reads the attributes Resize-11 and later share: nearest_mode,
+// cubic_coeff_a, exclude_outside and extrapolation_value.
+func (c *resizeConfig) readSampling(n *ops.Node) error {
+	var err error
+	if c.nearest, err = n.String("nearest_mode", "round_prefer_floor"); err != nil {
+		return err
+	}
+	switch c.nearest {
+	case "round_prefer_floor", "round_prefer_ceil", "floor", "ceil":
+	default:
+		return fmt.Errorf("unsupported nearest_mode %q", c.nearest)
+	}
+	a, err := n.Float("cubic_coeff_a", -0.75)
+	if err != nil {
+		return err
+	}
+	c.cubicA = float64(a)
+	ex, err := n.Int("exclude_outside", 0)
+	if err != nil {
+		return err
+	}
+	c.excludeOutside = ex != 0
+	ev, err := n.Float("extrapolation_value", 0)
+	if err != nil {
+		return err
+	}
+	c.extrapolation = float64(ev)
+	return nil
 }

@@ -42,29 +42,9 @@ func bindResize18(n *ops.Node) (ops.Kernel, error) {
 	default:
 		return nil, fmt.Errorf("unsupported coordinate_transformation_mode %q", c.ctm)
 	}
-	if c.nearest, err = n.String("nearest_mode", "round_prefer_floor"); err != nil {
+	if err := c.readSampling(n); err != nil {
 		return nil, err
 	}
-	switch c.nearest {
-	case "round_prefer_floor", "round_prefer_ceil", "floor", "ceil":
-	default:
-		return nil, fmt.Errorf("unsupported nearest_mode %q", c.nearest)
-	}
-	a, err := n.Float("cubic_coeff_a", -0.75)
-	if err != nil {
-		return nil, err
-	}
-	c.cubicA = float64(a)
-	ex, err := n.Int("exclude_outside", 0)
-	if err != nil {
-		return nil, err
-	}
-	c.excludeOutside = ex != 0
-	ev, err := n.Float("extrapolation_value", 0)
-	if err != nil {
-		return nil, err
-	}
-	c.extrapolation = float64(ev)
 	aa, err := n.Int("antialias", 0)
 	if err != nil {
 		return nil, err
