@@ -71,6 +71,7 @@ func Compile(m *ir.Model, reg *ops.Registry, opts ...Option) (*Program, error) {
 		return nil, fmt.Errorf("compiler: %w", err)
 	}
 	p.passes = stats
+	p.planning = o.optimize
 	return p, nil
 }
 
@@ -216,6 +217,15 @@ func (c *compiler) graph(g *ir.Graph, hidden []string, depth int) (*Program, err
 		p.outputs = append(p.outputs, Output{Info: o, slot: slot})
 	}
 	p.nslots = sc.n
+	p.outIndex = make([]int, p.nslots)
+	for i := range p.outIndex {
+		p.outIndex[i] = -1
+	}
+	for i, o := range p.outputs {
+		if p.outIndex[o.slot] < 0 {
+			p.outIndex[o.slot] = i
+		}
+	}
 	p.planLifetimes()
 	return p, nil
 }

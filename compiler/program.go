@@ -1,7 +1,9 @@
 package compiler
 
 import (
+	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/sinter-ml/sinter/ir"
 	"github.com/sinter-ml/sinter/ops"
@@ -21,6 +23,15 @@ type Program struct {
 	hiddenSlots []int
 	// passes records what each optimisation pass changed (nil: not optimised).
 	passes []PassStat
+
+	// planning: runs go through memory plans (an optimised main graph).
+	planning bool
+	// valueOutputs is set once a run finds a graph output that is not a
+	// tensor: Run then skips the planned executor.
+	valueOutputs atomic.Bool
+	plans    planCache
+	// outIndex[s] is the index of the graph output held in slot s, or -1.
+	outIndex []int
 }
 
 // Passes reports the optimisation passes run and how many changes each
@@ -144,6 +155,44 @@ func (p *Program) planLifetimes() {
 // subgraph and is nil for a main graph. Outputs never alias the program's
 // constants.
 func (p *Program) Run(inputs, hidden []ops.Value) ([]ops.Value, error) {
+	if p.planning && !p.valueOutputs.Load() && len(hidden) == 0 && len(inputs) <= len(p.inputs) {
+		if res, err, ok := p.runPlanned(inputs); ok {
+			return res, err
+		}
+	}
+	return p.runUnplanned(inputs, hidden)
+}
+
+// runPlanned serves Run through the planned executor when every input is a
+// tensor; ok is false when it cannot (then nothing was run, or a graph
+// output turned out not to be a tensor and Run must start over unplanned).
+func (p *Program) runPlanned(inputs []ops.Value) (res []ops.Value, err error, ok bool) {
+	ts := make([]*tensor.Tensor, len(inputs))
+	for i, v := range inputs {
+		switch x := v.(type) {
+		case *tensor.Tensor:
+			ts[i] = x
+		case nil:
+		default:
+			return nil, nil, false
+		}
+	}
+	dst := make([]*tensor.Tensor, len(p.outputs))
+	if err := p.RunInto(ts, dst); err != nil {
+		if errors.Is(err, ErrValueOutput) {
+			p.valueOutputs.Store(true)
+			return nil, nil, false
+		}
+		return nil, err, true
+	}
+	res = make([]ops.Value, len(dst))
+	for i, t := range dst {
+		res[i] = t
+	}
+	return res, nil, true
+}
+
+func (p *Program) runUnplanned(inputs, hidden []ops.Value) ([]ops.Value, error) {
 	if len(inputs) > len(p.inputs) {
 		return nil, fmt.Errorf("graph %q takes %d inputs, got %d", p.name, len(p.inputs), len(inputs))
 	}

@@ -27,6 +27,9 @@ type Node struct {
 	// when bound by the compiler; a kernel bound without one runs on the
 	// calling goroutine). Results must not depend on its thread count.
 	Pool *parallel.Pool
+
+	// planned is set by Plan when the bind function offers a planned form.
+	planned *Planned
 }
 
 // Subgraph is a compiled graph attribute (If branches, Loop and Scan bodies).

@@ -55,10 +55,12 @@ type BindFunc func(n *Node) (Kernel, error)
 // ValueBindFunc binds a node to a ValueKernel.
 type ValueBindFunc func(n *Node) (ValueKernel, error)
 
-// Impl is a bound node: exactly one of Tensor and Value is set.
+// Impl is a bound node: exactly one of Tensor and Value is set. Planned
+// is set, beside Tensor, when the op offers the planned form (Node.Plan).
 type Impl struct {
-	Tensor Kernel
-	Value  ValueKernel
+	Tensor  Kernel
+	Value   ValueKernel
+	Planned *Planned
 }
 
 type key struct{ domain, op string }
@@ -179,7 +181,7 @@ func (r *Registry) Bind(n *Node) (Impl, error) {
 		return Impl{Value: k}, err
 	}
 	k, err := e.bind(n)
-	return Impl{Tensor: k}, err
+	return Impl{Tensor: k, Planned: n.planned}, err
 }
 
 // OpInfo describes one registered operator for documentation.

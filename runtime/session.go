@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	goruntime "runtime"
+	"sync"
 
 	"github.com/sinter-ml/sinter/compiler"
 	"github.com/sinter-ml/sinter/ir"
@@ -54,6 +55,11 @@ type Session struct {
 	// parallel.Default().
 	pool   *parallel.Pool
 	closer func() error
+	// feedIdentity: Run's inputs are the program's inputs in order (no
+	// graph input has an initializer); else feedScratch lends slices of
+	// the program's input count for the mapping.
+	feedIdentity bool
+	feedScratch  sync.Pool
 }
 
 // Open loads and compiles the model at path; its format is detected from
@@ -128,6 +134,9 @@ func NewSession(m *ir.Model, opts ...Option) (*Session, error) {
 	for _, out := range prog.Outputs() {
 		s.outputs = append(s.outputs, out.Info)
 	}
+	s.feedIdentity = len(s.feedIdx) == len(prog.Inputs())
+	n := len(prog.Inputs())
+	s.feedScratch.New = func() any { a := make([]*tensor.Tensor, n); return &a }
 	return s, nil
 }
 
@@ -166,27 +175,45 @@ func (s *Session) Outputs() []*ir.ValueInfo { return s.outputs }
 var ErrNotTensor = errors.New("runtime: output is not a tensor")
 
 // Run executes the model on inputs given in Inputs() order and returns the
-// outputs in Outputs() order. Inputs are read, never modified.
+// outputs in Outputs() order, newly allocated. Inputs are read, never
+// modified. Run allocates its results; RunInto can reuse them.
 func (s *Session) Run(inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
-	vals := make([]ops.Value, len(inputs))
-	for i, t := range inputs {
-		if t != nil {
-			vals[i] = t
-		}
-	}
-	res, err := s.RunValues(vals)
-	if err != nil {
+	out := make([]*tensor.Tensor, len(s.outputs))
+	if err := s.RunInto(inputs, out); err != nil {
 		return nil, err
 	}
-	out := make([]*tensor.Tensor, len(res))
-	for i, v := range res {
-		t, ok := v.(*tensor.Tensor)
-		if !ok {
-			return nil, fmt.Errorf("%w: %q", ErrNotTensor, s.outputs[i].Name)
-		}
-		out[i] = t
-	}
 	return out, nil
+}
+
+// RunInto is Run writing into outputs, which has one entry per graph
+// output: an entry holding a tensor of that output's element type and
+// shape is overwritten in place, any other entry (e.g. nil) is replaced by
+// a new tensor. Passing the same outputs again on the next call makes a
+// steady-state run allocate nothing: the compiler's memory plan holds
+// every intermediate in a reused arena. outputs must not share storage
+// with inputs (such entries are replaced, not written through).
+func (s *Session) RunInto(inputs, outputs []*tensor.Tensor) error {
+	if len(inputs) != len(s.inputs) {
+		return fmt.Errorf("runtime: model takes %d inputs, got %d", len(s.inputs), len(inputs))
+	}
+	if len(outputs) != len(s.outputs) {
+		return fmt.Errorf("runtime: model has %d outputs, got %d destinations", len(s.outputs), len(outputs))
+	}
+	args := inputs
+	if !s.feedIdentity {
+		p := s.feedScratch.Get().(*[]*tensor.Tensor)
+		defer s.feedScratch.Put(p)
+		args = *p
+		clear(args)
+		for i, t := range inputs {
+			args[s.feedIdx[i]] = t
+		}
+	}
+	err := s.prog.RunInto(args, outputs)
+	if errors.Is(err, compiler.ErrValueOutput) {
+		return fmt.Errorf("%w (use RunValues): %w", ErrNotTensor, err)
+	}
+	return err
 }
 
 // RunValues is Run for models whose inputs or outputs may be sequences or

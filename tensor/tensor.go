@@ -3,6 +3,7 @@ package tensor
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -32,11 +33,13 @@ func (s Shape) NumElements() int {
 func (s Shape) Check() error {
 	n := 1
 	for _, d := range s {
+		// Errors format a copy, so that s never escapes: checking a
+		// shape built on the stack must not move it to the heap.
 		if d < 0 {
-			return fmt.Errorf("%w: negative dim in %v", ErrShape, []int(s))
+			return fmt.Errorf("%w: negative dim in %v", ErrShape, slices.Clone([]int(s)))
 		}
 		if d != 0 && n > MaxElements/d {
-			return fmt.Errorf("%w: %v has more than %d elements", ErrShape, []int(s), MaxElements)
+			return fmt.Errorf("%w: %v has more than %d elements", ErrShape, slices.Clone([]int(s)), MaxElements)
 		}
 		n *= d
 	}
@@ -243,6 +246,21 @@ func (t *Tensor) Uint8s() []uint8 { return Data[uint8](t) }
 
 // Int8s returns the storage of an Int8 tensor.
 func (t *Tensor) Int8s() []int8 { return Data[int8](t) }
+
+// Reset makes t a dt tensor of the given shape over b, reusing t's header
+// and shape storage: for executors that recycle tensors between runs
+// without allocating. t must not be in use elsewhere; shape may alias
+// nothing of t's. It panics if len(b) does not match shape and dt (a
+// programming error in the executor) or dt is String.
+func (t *Tensor) Reset(dt DType, shape Shape, b []byte) {
+	if dt == String || len(b) != shape.NumElements()*dt.Size() {
+		panic(fmt.Sprintf("tensor: Reset %v%v over %d bytes", dt, shape, len(b)))
+	}
+	t.dtype = dt
+	t.shape = append(t.shape[:0], shape...)
+	t.data = b
+	t.strs = nil
+}
 
 // Reshape returns a view of t with a new shape of the same element count.
 func (t *Tensor) Reshape(shape ...int) (*Tensor, error) {

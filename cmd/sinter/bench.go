@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	goruntime "runtime"
+	"runtime/pprof"
 	"slices"
 	"time"
 
 	"github.com/sinter-ml/sinter/runtime"
+	"github.com/sinter-ml/sinter/tensor"
 )
 
 // benchResult is what bench reports; with --json it prints as one line with
@@ -25,7 +28,7 @@ type benchResult struct {
 	BytesPerRun  float64 `json:"bytes_per_run"`
 }
 
-// cmdBench: sinter bench MODEL [-i ...] [--threads N] [--iters N] [--warmup N] [--batch N] [--json]
+// cmdBench: sinter bench MODEL [-i ...] [--threads N] [--iters N] [--warmup N] [--batch N] [--json] [--cpuprofile FILE] [--memprofile FILE]
 func cmdBench(args []string, stdout io.Writer) error {
 	fs := newFlagSet("bench")
 	mf := addModelFlags(fs)
@@ -36,6 +39,8 @@ func cmdBench(args []string, stdout io.Writer) error {
 	warmup := fs.Int("warmup", 5, "untimed runs first")
 	batch := fs.Int("batch", 1, "first dim of synthesized inputs when symbolic")
 	asJSON := fs.Bool("json", false, "print one JSON line")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to `FILE` (go tool pprof)")
+	memProfile := fs.String("memprofile", "", "write a profile of every allocation the timed runs make to `FILE` (go tool pprof -sample_index=alloc_objects)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -72,17 +77,42 @@ func cmdBench(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Outputs are reused run to run, as a serving loop would: the timed
+	// runs then measure inference, not the allocation of results.
+	outputs := make([]*tensor.Tensor, len(s.Outputs()))
 	for range *warmup {
-		if _, err := s.Run(inputs); err != nil {
+		if err := s.RunInto(inputs, outputs); err != nil {
 			return err
 		}
 	}
 	durs := make([]time.Duration, *iters)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		old := goruntime.MemProfileRate
+		goruntime.MemProfileRate = 1
+		defer func() { goruntime.MemProfileRate = old }()
+		defer func() {
+			if f, err := os.Create(*memProfile); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	var before, after goruntime.MemStats
 	goruntime.ReadMemStats(&before)
 	for i := range durs {
 		start := time.Now()
-		_, err := s.Run(inputs)
+		err := s.RunInto(inputs, outputs)
 		durs[i] = time.Since(start)
 		if err != nil {
 			return err

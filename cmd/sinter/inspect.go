@@ -5,6 +5,7 @@ import (
 	"github.com/sinter-ml/sinter/compiler"
 	"github.com/sinter-ml/sinter/kernels"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -17,6 +18,8 @@ import (
 func cmdInspect(args []string, stdout io.Writer) error {
 	fs := newFlagSet("inspect")
 	mf := addModelFlags(fs)
+	dot := fs.String("dot", "", "write the compiled graph to `FILE` in Graphviz dot format")
+	batch := fs.Int("batch", 1, "first dim of the synthesized inputs the memory plan is recorded with, when symbolic")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -34,7 +37,74 @@ func cmdInspect(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	return describe(stdout, model, s.Model(), s.Inputs(), s.Outputs(), s.Program())
+	if *dot != "" {
+		f, err := os.Create(*dot)
+		if err != nil {
+			return err
+		}
+		if err := s.Program().WriteDot(f); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	// One run on synthesized inputs records the memory plan to report.
+	var planErr error
+	if *batch < 1 {
+		return usagef("inspect: --batch %d: want ≥ 1", *batch)
+	}
+	inputs, err := loadInputs(make([]string, len(s.Inputs())), s.Inputs(), true, *batch)
+	if err == nil {
+		_, err = s.Run(inputs)
+	}
+	planErr = err
+	if err := describe(stdout, model, s.Model(), s.Inputs(), s.Outputs(), s.Program()); err != nil {
+		return err
+	}
+	return describePlan(stdout, s.Program(), planErr)
+}
+
+// describePlan prints the memory plans a program has recorded and the
+// operators that still allocate per run.
+func describePlan(w io.Writer, prog *compiler.Program, runErr error) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	stats := prog.PlanStats()
+	switch {
+	case prog.Passes() == nil:
+		fmt.Fprintf(tw, "memory plan	none (optimisation off): each run allocates its intermediates\n")
+	case runErr != nil:
+		fmt.Fprintf(tw, "memory plan	not recorded: a run on synthesized inputs failed: %v\n", runErr)
+	case len(stats) == 0:
+		fmt.Fprintf(tw, "memory plan	none: the graph's outputs are not all tensors\n")
+	}
+	for _, st := range stats {
+		saved := ""
+		if st.NaiveBytes > 0 {
+			saved = fmt.Sprintf(", %.0f%% of the naive %s", 100*float64(st.ArenaBytes)/float64(st.NaiveBytes), formatBytes(int64(st.NaiveBytes)))
+		}
+		fmt.Fprintf(tw, "memory plan	%s: arena %s for %d values%s\n", st.Signature, formatBytes(int64(st.ArenaBytes)), st.Values, saved)
+	}
+	if prog.Passes() != nil {
+		un := prog.UnplannedOps()
+		if len(un) == 0 {
+			fmt.Fprintf(tw, "allocating steps	none\n")
+		} else {
+			names := make([]string, 0, len(un))
+			total := 0
+			for name, n := range un {
+				names = append(names, name)
+				total += n
+			}
+			sort.Strings(names)
+			fmt.Fprintf(tw, "allocating steps	%d (no planned kernel yet)\n", total)
+			for _, name := range names {
+				fmt.Fprintf(tw, "  %s\t%d\n", name, un[name])
+			}
+		}
+	}
+	return tw.Flush()
 }
 
 // describe prints the summary inspect shows: metadata, inputs to feed and
@@ -105,7 +175,6 @@ func describe(w io.Writer, path string, m *ir.Model, inputs, outputs []*ir.Value
 		}
 	}
 	fmt.Fprintf(tw, "fusions applied\t%d\n", fusions(prog))
-	fmt.Fprintf(tw, "memory plan\tnone yet: each run allocates its intermediates\n")
 	return tw.Flush()
 }
 

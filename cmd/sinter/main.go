@@ -2,7 +2,7 @@
 // XGBoost, LightGBM, scikit-learn) with Sinter.
 //
 //	sinter run MODEL [-i [NAME=]FILE]... [-o DIR] [--threads N] [--format npy|pb]
-//	sinter bench MODEL [-i [NAME=]FILE]... [--threads N] [--iters N] [--warmup N] [--batch N] [--json]
+//	sinter bench MODEL [-i [NAME=]FILE]... [--threads N] [--iters N] [--warmup N] [--batch N] [--json] [--cpuprofile FILE] [--memprofile FILE]
 //	sinter inspect MODEL
 //	sinter convert MODEL OUT.onnx
 //	sinter version
@@ -31,7 +31,7 @@ var version = "dev"
 
 const usage = `usage:
   sinter run MODEL [-i [NAME=]FILE]... [-o DIR] [--threads N] [--format npy|pb]
-  sinter bench MODEL [-i [NAME=]FILE]... [--threads N] [--iters N] [--warmup N] [--batch N] [--json]
+  sinter bench MODEL [-i [NAME=]FILE]... [--threads N] [--iters N] [--warmup N] [--batch N] [--json] [--cpuprofile FILE] [--memprofile FILE]
   sinter inspect MODEL
   sinter convert MODEL OUT.onnx     (tree models become ONNX-ML)
   sinter version

@@ -109,49 +109,50 @@ func bindConv(n *ops.Node) (ops.Kernel, error) {
 		return nil, err
 	}
 	fast := &convFast{pool: poolOf(n), a: a, constW: f32Const(n, 1)}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	check := func(in []*tensor.Tensor) error {
 		if len(in) < 2 {
-			return nil, fmt.Errorf("Conv needs inputs X and W")
+			return fmt.Errorf("Conv needs inputs X and W")
 		}
 		if err := needFloat("X", in[0]); err != nil {
-			return nil, err
+			return err
 		}
 		if err := needFloat("W", in[1]); err != nil {
-			return nil, err
+			return err
 		}
-		x, w := in[0], in[1]
-		var b *tensor.Tensor
-		if len(in) > 2 {
-			b = in[2]
-		}
+		x, w, b := in[0], in[1], optIn(in, 2)
 		if w.DType() != x.DType() || (b != nil && b.DType() != x.DType()) {
-			return nil, fmt.Errorf("Conv input dtypes differ")
+			return fmt.Errorf("Conv input dtypes differ")
 		}
-		if x.DType() == tensor.Float32 {
-			y, err := fast.run(x, w, b, nil)
-			if err != nil {
-				return nil, err
+		return nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if err := check(in); err != nil {
+				return err
 			}
-			return []*tensor.Tensor{y}, nil
-		}
-		p, err := planConv(a, x.Shape(), w.Shape())
-		if err != nil {
-			return nil, err
-		}
-		if b != nil && (b.Len() != p.m || b.Rank() != 1) {
-			return nil, fmt.Errorf("Conv bias shape %v, want [%d]", b.Shape(), p.m)
-		}
-		var out *tensor.Tensor
-		if x.DType() == tensor.Float64 {
-			out, err = convFloat[float64](p, x, w, b)
-		} else {
-			out, err = convFloat[float32](p, x, w, b)
-		}
-		if err != nil {
-			return nil, err
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+			return fast.infer(in[0], in[1], optIn(in, 2), nil, &out[0])
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, w, b := in[0], in[1], optIn(in, 2)
+			if x.DType() == tensor.Float32 {
+				return fast.run(x, w, b, nil, out[0])
+			}
+			c, err := fast.plan(x.Shape(), w.Shape())
+			if err != nil {
+				return err
+			}
+			var y *tensor.Tensor
+			if x.DType() == tensor.Float64 {
+				y, err = convFloat[float64](c.p, x, w, b)
+			} else {
+				y, err = convFloat[float32](c.p, x, w, b)
+			}
+			if err != nil {
+				return err
+			}
+			return copyResult(out[0], y)
+		},
+	})
 }
 
 func convFloat[T ops.Float](p *convPlan, x, w, b *tensor.Tensor) (*tensor.Tensor, error) {

@@ -115,6 +115,104 @@ type mmFast struct {
 	// is handed another tensor multiplies it unpacked.
 	constB *tensor.Tensor
 	packed *kgemm.PackedB
+	// last caches the plan for the most recent operand shapes: plans are
+	// immutable, so concurrent runs share them and steady-state runs with
+	// unchanging shapes resolve nothing.
+	last atomic.Pointer[mmCached]
+}
+
+// mmCached is a resolved MatMul for one pair of operand shapes.
+type mmCached struct {
+	as, bs tensor.Shape // A's and B's shapes as given (B before transB)
+	p      *mmPlan
+	// jobs lists the (output, A, B) batch offsets when B's batch is not
+	// shared by all of A's.
+	jobs []mmJob
+}
+
+type mmJob struct{ o, ia, ib int }
+
+// plan resolves the product of operands shaped as and bs.
+func (f *mmFast) plan(as, bs tensor.Shape) (*mmCached, error) {
+	if c := f.last.Load(); c != nil && c.as.Equal(as) && c.bs.Equal(bs) {
+		return c, nil
+	}
+	ts := bs
+	if f.transB {
+		if len(bs) < 2 {
+			return nil, fmt.Errorf("MatMul with transposed B needs B of rank ≥ 2, got %v", bs)
+		}
+		ts = bs.Clone()
+		ts[len(ts)-1], ts[len(ts)-2] = ts[len(ts)-2], ts[len(ts)-1]
+	}
+	p, err := planMatMul(as, ts)
+	if err != nil {
+		return nil, err
+	}
+	c := &mmCached{as: as.Clone(), bs: bs.Clone(), p: p}
+	if nb := p.batch.NumElements(); !(p.batchB.NumElements() == 1 && p.batchA.NumElements() == nb) {
+		c.jobs = make([]mmJob, 0, nb)
+		ops.BroadcastIndex(p.batch, []tensor.Shape{p.batchA, p.batchB}, func(o int, offs []int) {
+			c.jobs = append(c.jobs, mmJob{o, offs[0], offs[1]})
+		})
+	}
+	f.last.Store(c)
+	return c, nil
+}
+
+// fusable reports whether bias and res go into the kernel's epilogue for
+// output shape out with n columns; else they are applied after, with
+// broadcasting (which may widen the output).
+func epilogueFits(out tensor.Shape, n int, bias, res *tensor.Tensor) bool {
+	return (bias == nil || bias.Rank() == 1 && bias.Len() == n) && (res == nil || res.Shape().Equal(out))
+}
+
+// infer writes the output shape of act(A·op(B) + bias + R) into dst.
+func (f *mmFast) infer(a, b, bias, res *tensor.Tensor, dst *ops.OutSpec) error {
+	c, err := f.plan(a.Shape(), b.Shape())
+	if err != nil {
+		return err
+	}
+	dst.DType = tensor.Float32
+	if epilogueFits(c.p.out, c.p.n, bias, res) {
+		dst.Shape = append(dst.Shape[:0], c.p.out...)
+		return nil
+	}
+	return broadcastInto(dst, c.p.out, bias, res)
+}
+
+// broadcastInto sets dst's shape to the broadcast of out with the present
+// operands' shapes (allocating: the rare unfused case).
+func broadcastInto(dst *ops.OutSpec, out tensor.Shape, adds ...*tensor.Tensor) error {
+	shapes := []tensor.Shape{out}
+	for _, t := range adds {
+		if t != nil {
+			shapes = append(shapes, t.Shape())
+		}
+	}
+	bs, err := ops.BroadcastShape(shapes...)
+	if err != nil {
+		return err
+	}
+	if err := bs.Check(); err != nil {
+		return err
+	}
+	dst.Shape = append(dst.Shape[:0], bs...)
+	return nil
+}
+
+// copyResult copies a result computed on an allocating path into the
+// planned output, which Infer sized for it.
+func copyResult(dst, y *tensor.Tensor) error {
+	if dst.DType() != y.DType() || !dst.Shape().Equal(y.Shape()) {
+		return fmt.Errorf("computed %v%v, planned %v%v", y.DType(), y.Shape(), dst.DType(), dst.Shape())
+	}
+	if y.DType() == tensor.String {
+		copy(dst.Strings(), y.Strings())
+		return nil
+	}
+	copy(dst.Bytes(), y.Bytes())
+	return nil
 }
 
 func newMMFast(n *ops.Node, transB bool, act actSpec) *mmFast {
@@ -129,59 +227,83 @@ func newMMFast(n *ops.Node, transB bool, act actSpec) *mmFast {
 	return f
 }
 
-func (f *mmFast) run(a, b, bias, res *tensor.Tensor) (*tensor.Tensor, error) {
-	bs := b.Shape()
-	if f.transB {
-		if len(bs) < 2 {
-			return nil, fmt.Errorf("MatMul with transposed B needs B of rank ≥ 2, got %v", bs)
-		}
-		bs = bs.Clone()
-		bs[len(bs)-1], bs[len(bs)-2] = bs[len(bs)-2], bs[len(bs)-1]
-	}
-	p, err := planMatMul(a.Shape(), bs)
+// run computes act(A·op(B) + bias + R) into yt, which has the shape infer
+// reported (nil: allocate it).
+func (f *mmFast) run(a, b, bias, res, yt *tensor.Tensor) (*tensor.Tensor, error) {
+	c, err := f.plan(a.Shape(), b.Shape())
 	if err != nil {
 		return nil, err
 	}
+	p := c.p
 	k, n := p.k, p.n
-	yt := tensor.New(tensor.Float32, p.out...)
-	y := yt.Float32s()
-	ep := f.act.epilogue()
-	post := k == 0 || len(y) == 0
-	if bias != nil {
-		if bias.Rank() == 1 && bias.Len() == n {
-			ep.Bias = bias.Float32s()
-		} else {
-			post = true
+	if !epilogueFits(p.out, n, bias, res) {
+		// Broadcasting operands: multiply, then add and activate after.
+		t := tensor.New(tensor.Float32, p.out...)
+		if t.Len() > 0 && k > 0 {
+			f.mul(c, a.Float32s(), b, t.Float32s(), nil)
 		}
+		y, err := postOps(t, f.act, bias, res)
+		if err != nil || yt == nil {
+			return y, err
+		}
+		return yt, copyResult(yt, y)
+	}
+	if yt == nil {
+		yt = tensor.New(tensor.Float32, p.out...)
+	}
+	y := yt.Float32s()
+	if len(y) == 0 {
+		return yt, nil
+	}
+	if k == 0 {
+		// An empty sum: act(0 + bias + R).
+		clear(y)
+		addBiasRes(y, n, bias, res)
+		kgemm.Activate(f.act.act, f.act.alpha, f.act.beta, y)
+		return yt, nil
+	}
+	ep := kgemm.Epilogue{Act: f.act.act, Alpha: f.act.alpha, Beta: f.act.beta}
+	if bias != nil {
+		ep.Bias = bias.Float32s()
 	}
 	if res != nil {
-		if res.Shape().Equal(p.out) {
-			ep.Residual, ep.LDR = res.Float32s(), n
-		} else {
-			post = true
-		}
+		ep.Residual, ep.LDR = res.Float32s(), n
 	}
-	if post {
-		if len(y) > 0 && k > 0 {
-			f.mul(p, a.Float32s(), b, y, nil)
-		}
-		return postOps(yt, f.act, bias, res)
-	}
-	f.mul(p, a.Float32s(), b, y, ep)
+	f.mul(c, a.Float32s(), b, y, &ep)
 	return yt, nil
 }
 
-// mul computes y = A·op(B) over p's batches with epilogue ep (may be nil).
-func (f *mmFast) mul(p *mmPlan, a []float32, bt *tensor.Tensor, y []float32, ep *kgemm.Epilogue) {
+// addBiasRes adds a row bias (len n, may be nil) and a same-shape residual
+// (may be nil) to y, whose rows have n columns.
+func addBiasRes(y []float32, n int, bias, res *tensor.Tensor) {
+	if bias != nil {
+		bs := bias.Float32s()
+		for i := 0; i+n <= len(y); i += n {
+			row := y[i : i+n]
+			for j := range row {
+				row[j] += bs[j]
+			}
+		}
+	}
+	if res != nil {
+		for i, v := range res.Float32s() {
+			y[i] += v
+		}
+	}
+}
+
+// mul computes y = A·op(B) over c's batches with epilogue ep (may be nil).
+func (f *mmFast) mul(c *mmCached, a []float32, bt *tensor.Tensor, y []float32, ep *kgemm.Epilogue) {
+	p := c.p
 	m, k, n := p.m, p.k, p.n
 	ldb := n
 	if f.transB {
 		ldb = k
 	}
 	b := bt.Float32s()
-	nb := p.batch.NumElements()
-	if p.batchB.NumElements() == 1 && p.batchA.NumElements() == nb {
+	if c.jobs == nil {
 		// B is shared: fold A's batch into its rows.
+		nb := p.batch.NumElements()
 		o := kgemm.Options{Pool: f.pool, Epilogue: ep}
 		if f.packed != nil && bt == f.constB {
 			kgemm.SgemmPacked(o, false, nb*m, 1, a, k, f.packed, 0, y, n)
@@ -190,12 +312,7 @@ func (f *mmFast) mul(p *mmPlan, a []float32, bt *tensor.Tensor, y []float32, ep 
 		kgemm.SgemmWith(o, false, f.transB, nb*m, n, k, 1, a, k, b, ldb, 0, y, n)
 		return
 	}
-	type job struct{ o, ia, ib int }
-	jobs := make([]job, 0, nb)
-	ops.BroadcastIndex(p.batch, []tensor.Shape{p.batchA, p.batchB}, func(o int, offs []int) {
-		jobs = append(jobs, job{o, offs[0], offs[1]})
-	})
-	one := func(pool *parallel.Pool, j job) {
+	one := func(pool *parallel.Pool, j mmJob) {
 		e := ep
 		if ep != nil && ep.Residual != nil {
 			c := *ep
@@ -205,12 +322,12 @@ func (f *mmFast) mul(p *mmPlan, a []float32, bt *tensor.Tensor, y []float32, ep 
 		kgemm.SgemmWith(kgemm.Options{Pool: pool, Epilogue: e}, false, f.transB, m, n, k, 1,
 			a[j.ia*m*k:], k, b[j.ib*k*n:], ldb, 0, y[j.o*m*n:(j.o+1)*m*n], n)
 	}
-	if len(jobs) >= f.pool.Threads() {
+	if len(c.jobs) >= f.pool.Threads() {
 		// Many small products (attention heads): one per task.
-		f.pool.Run(len(jobs), func(_, t int) { one(serial, jobs[t]) })
+		f.pool.Run(len(c.jobs), func(_, t int) { one(serial, c.jobs[t]) })
 		return
 	}
-	for _, j := range jobs {
+	for _, j := range c.jobs {
 		one(f.pool, j)
 	}
 }
@@ -228,20 +345,27 @@ func bindFusedMatMul(n *ops.Node) (ops.Kernel, error) {
 		return nil, err
 	}
 	f := newMMFast(n, tb != 0, act)
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	check := func(in []*tensor.Tensor) error {
 		if len(in) < 2 || in[0] == nil || in[1] == nil {
-			return nil, fmt.Errorf("FusedMatMul needs inputs A and B")
+			return fmt.Errorf("FusedMatMul needs inputs A and B")
 		}
-		bias, res := optIn(in, 2), optIn(in, 3)
-		if !allF32(in[0], in[1], bias, res) {
-			return nil, fmt.Errorf("FusedMatMul computes float32 only")
+		if !allF32(in[0], in[1], optIn(in, 2), optIn(in, 3)) {
+			return fmt.Errorf("FusedMatMul computes float32 only")
 		}
-		y, err := f.run(in[0], in[1], bias, res)
-		if err != nil {
-			return nil, err
-		}
-		return []*tensor.Tensor{y}, nil
-	}, nil
+		return nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if err := check(in); err != nil {
+				return err
+			}
+			return f.infer(in[0], in[1], optIn(in, 2), optIn(in, 3), &out[0])
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			_, err := f.run(in[0], in[1], optIn(in, 2), optIn(in, 3), out[0])
+			return err
+		},
+	})
 }
 
 func optIn(in []*tensor.Tensor, i int) *tensor.Tensor {
@@ -304,42 +428,31 @@ func scaled(x []float32, s float32) []float32 {
 	return out
 }
 
-func (f *gemmFast) run(a, b, c, res *tensor.Tensor) (*tensor.Tensor, error) {
-	if a.Rank() != 2 || b.Rank() != 2 {
-		return nil, fmt.Errorf("Gemm needs 2-D A and B, got %v and %v", a.Shape(), b.Shape())
+// run computes Gemm into yt, shaped [M, N] (or wider when a residual
+// broadcasts; see infer).
+func (f *gemmFast) run(a, b, c, res, yt *tensor.Tensor) error {
+	m, n, k, err := gemmDims(a, b, c, f.transA, f.transB)
+	if err != nil {
+		return err
 	}
-	m, k := a.Shape()[0], a.Shape()[1]
-	if f.transA {
-		m, k = k, m
-	}
-	k2, n := b.Shape()[0], b.Shape()[1]
-	if f.transB {
-		k2, n = n, k2
-	}
-	if k != k2 {
-		return nil, fmt.Errorf("Gemm inner dims differ: A %v (transA=%v), B %v (transB=%v)", a.Shape(), f.transA, b.Shape(), f.transB)
-	}
-	os := tensor.Shape{m, n}
-	if err := os.Check(); err != nil {
-		return nil, err
-	}
-	if c != nil {
-		if c.Rank() > 2 {
-			return nil, fmt.Errorf("Gemm C has rank %d > 2", c.Rank())
+	if res != nil && !(res.Rank() == 2 && res.Shape()[0] == m && res.Shape()[1] == n) {
+		// A residual that broadcasts: compute [M, N] aside, then add.
+		t := tensor.New(tensor.Float32, m, n)
+		if err := f.run(a, b, c, nil, t); err != nil {
+			return err
 		}
-		cs := c.Shape()
-		for i, d := range cs {
-			if od := os[len(os)-len(cs)+i]; d != 1 && d != od {
-				return nil, fmt.Errorf("Gemm C shape %v does not broadcast to %v", cs, os)
-			}
+		y, err := postOps(t, actSpec{}, res)
+		if err != nil {
+			return err
 		}
+		kgemm.Activate(f.act.act, f.act.alpha, f.act.beta, y.Float32s())
+		return copyResult(yt, y)
 	}
-	yt := tensor.New(tensor.Float32, m, n)
 	y := yt.Float32s()
 	if len(y) == 0 {
-		return yt, nil
+		return nil
 	}
-	ep := f.act.epilogue()
+	ep := &kgemm.Epilogue{Act: f.act.act, Alpha: f.act.alpha, Beta: f.act.beta}
 	var cbeta float32 // beta passed to the kernel: 1 when y was prefilled with beta·C
 	if c != nil && f.beta != 0 {
 		switch {
@@ -372,33 +485,30 @@ func (f *gemmFast) run(a, b, c, res *tensor.Tensor) (*tensor.Tensor, error) {
 			cbeta = 1
 		}
 	}
-	post := k == 0
 	if res != nil {
-		if res.Shape().Equal(os) {
-			ep.Residual, ep.LDR = res.Float32s(), n
-		} else {
-			post = true
-		}
+		ep.Residual, ep.LDR = res.Float32s(), n
 	}
-	if post {
-		// The epilogue cannot take R: add the bias here, R and act after.
-		bias := ep.Bias
-		ep = nil
-		if k > 0 {
-			f.mul(a, b, m, n, k, y, cbeta, nil)
+	if k == 0 {
+		// An empty product: act(beta·C + bias + R) from what was prefilled.
+		if cbeta == 0 {
+			clear(y)
 		}
-		if bias != nil {
-			for i := range m {
-				row := y[i*n : (i+1)*n]
-				for j := range row {
-					row[j] += bias[j]
+		for i := range m {
+			row := y[i*n : (i+1)*n]
+			for j := range row {
+				if ep.Bias != nil {
+					row[j] += ep.Bias[j]
+				}
+				if ep.Residual != nil {
+					row[j] += ep.Residual[i*n+j]
 				}
 			}
 		}
-		return postOps(yt, f.act, res)
+		kgemm.Activate(f.act.act, f.act.alpha, f.act.beta, y)
+		return nil
 	}
 	f.mul(a, b, m, n, k, y, cbeta, ep)
-	return yt, nil
+	return nil
 }
 
 func (f *gemmFast) mul(a, b *tensor.Tensor, m, n, k int, y []float32, beta float32, ep *kgemm.Epilogue) {
@@ -440,20 +550,30 @@ func bindFusedGemm(n *ops.Node) (ops.Kernel, error) {
 		return nil, err
 	}
 	f := newGemmFast(n, transA, transB, alpha, beta, act)
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if len(in) < 2 || in[0] == nil || in[1] == nil {
-			return nil, fmt.Errorf("FusedGemm needs inputs A and B")
-		}
-		c, res := optIn(in, 2), optIn(in, 3)
-		if !allF32(in[0], in[1], c, res) {
-			return nil, fmt.Errorf("FusedGemm computes float32 only")
-		}
-		y, err := f.run(in[0], in[1], c, res)
-		if err != nil {
-			return nil, err
-		}
-		return []*tensor.Tensor{y}, nil
-	}, nil
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if len(in) < 2 || in[0] == nil || in[1] == nil {
+				return fmt.Errorf("FusedGemm needs inputs A and B")
+			}
+			c, res := optIn(in, 2), optIn(in, 3)
+			if !allF32(in[0], in[1], c, res) {
+				return fmt.Errorf("FusedGemm computes float32 only")
+			}
+			m, nn, _, err := gemmDims(in[0], in[1], c, transA, transB)
+			if err != nil {
+				return err
+			}
+			out[0].DType = tensor.Float32
+			if res == nil || res.Rank() == 2 && res.Shape()[0] == m && res.Shape()[1] == nn {
+				out[0].Shape = append(out[0].Shape[:0], m, nn)
+				return nil
+			}
+			return broadcastInto(&out[0], tensor.Shape{m, nn}, res)
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			return f.run(in[0], in[1], optIn(in, 2), optIn(in, 3), out[0])
+		},
+	})
 }
 
 // ---- Conv ----
@@ -469,6 +589,7 @@ type convFast struct {
 	// shared by every run.
 	constW *tensor.Tensor
 	packed atomic.Pointer[conv.Weights]
+	last   atomic.Pointer[convCached]
 }
 
 // weights returns W packed for cp when W is the graph's constant weight,
@@ -516,25 +637,72 @@ func conv2DParams(p *convPlan) (conv.Params, bool) {
 	return cp, cp.OutH() == oh && cp.OutW() == ow
 }
 
-func (f *convFast) run(x, w, b, res *tensor.Tensor) (*tensor.Tensor, error) {
-	p, err := planConv(f.a, x.Shape(), w.Shape())
+// convCached is a resolved convolution for one pair of X and W shapes.
+type convCached struct {
+	xs, ws tensor.Shape
+	p      *convPlan
+	cp     conv.Params
+	fast   bool // kernels/conv reproduces p exactly
+}
+
+// plan resolves the convolution of X shaped xs by W shaped ws, reusing
+// the last resolution when the shapes repeat.
+func (f *convFast) plan(xs, ws tensor.Shape) (*convCached, error) {
+	if c := f.last.Load(); c != nil && c.xs.Equal(xs) && c.ws.Equal(ws) {
+		return c, nil
+	}
+	p, err := planConv(f.a, xs, ws)
 	if err != nil {
 		return nil, err
 	}
-	if b != nil && (b.Len() != p.m || b.Rank() != 1) {
-		return nil, fmt.Errorf("%s bias shape %v, want [%d]", f.a.op, b.Shape(), p.m)
+	c := &convCached{xs: xs.Clone(), ws: ws.Clone(), p: p}
+	c.cp, c.fast = conv2DParams(p)
+	c.fast = c.fast && p.out.NumElements() > 0
+	f.last.Store(c)
+	return c, nil
+}
+
+// infer reports the output shape of act(conv(X, W) + B + R).
+func (f *convFast) infer(x, w, b, res *tensor.Tensor, dst *ops.OutSpec) error {
+	c, err := f.plan(x.Shape(), w.Shape())
+	if err != nil {
+		return err
 	}
-	cp, ok := conv2DParams(p)
-	if !ok || p.out.NumElements() == 0 {
+	if b != nil && (b.Len() != c.p.m || b.Rank() != 1) {
+		return fmt.Errorf("%s bias shape %v, want [%d]", f.a.op, b.Shape(), c.p.m)
+	}
+	dst.DType = x.DType()
+	if res == nil || res.Shape().Equal(c.p.out) {
+		dst.Shape = append(dst.Shape[:0], c.p.out...)
+		return nil
+	}
+	return broadcastInto(dst, c.p.out, res)
+}
+
+// run computes act(conv(X, W) + B + R) in float32 into yt, which has the
+// shape infer reported.
+func (f *convFast) run(x, w, b, res, yt *tensor.Tensor) error {
+	c, err := f.plan(x.Shape(), w.Shape())
+	if err != nil {
+		return err
+	}
+	p, cp := c.p, c.cp
+	post := res != nil && !res.Shape().Equal(p.out)
+	if !c.fast {
 		y, err := convFloat[float32](p, x, w, b)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return postOps(y, f.act, res)
+		if y, err = postOps(y, f.act, res); err != nil {
+			return err
+		}
+		return copyResult(yt, y)
 	}
-	yt := tensor.New(tensor.Float32, p.out...)
+	dst := yt
+	if post {
+		dst = tensor.New(tensor.Float32, p.out...)
+	}
 	o := conv.Options{Pool: f.pool, Act: f.act.act, Alpha: f.act.alpha, Beta: f.act.beta}
-	post := res != nil && !res.Shape().Equal(p.out)
 	if post {
 		o.Act = kgemm.ActNone
 	} else if res != nil {
@@ -545,17 +713,21 @@ func (f *convFast) run(x, w, b, res *tensor.Tensor) (*tensor.Tensor, error) {
 		bias = b.Float32s()
 	}
 	if pw := f.weights(cp, w); pw != nil {
-		err = conv.Conv2DPacked(o, cp, x.Float32s(), pw, bias, yt.Float32s())
+		err = conv.Conv2DPacked(o, cp, x.Float32s(), pw, bias, dst.Float32s())
 	} else {
-		err = conv.Conv2D(o, cp, x.Float32s(), w.Float32s(), bias, yt.Float32s())
+		err = conv.Conv2D(o, cp, x.Float32s(), w.Float32s(), bias, dst.Float32s())
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if post {
-		return postOps(yt, f.act, res)
+		y, err := postOps(dst, f.act, res)
+		if err != nil {
+			return err
+		}
+		return copyResult(yt, y)
 	}
-	return yt, nil
+	return nil
 }
 
 // bindFusedConv binds sinter FusedConv(X, W, B?, R?): Conv's attributes and
@@ -571,20 +743,21 @@ func bindFusedConv(n *ops.Node) (ops.Kernel, error) {
 		return nil, err
 	}
 	f := &convFast{pool: poolOf(n), a: a, act: act, constW: f32Const(n, 1)}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if len(in) < 2 || in[0] == nil || in[1] == nil {
-			return nil, fmt.Errorf("FusedConv needs inputs X and W")
-		}
-		b, res := optIn(in, 2), optIn(in, 3)
-		if !allF32(in[0], in[1], b, res) {
-			return nil, fmt.Errorf("FusedConv computes float32 only")
-		}
-		y, err := f.run(in[0], in[1], b, res)
-		if err != nil {
-			return nil, err
-		}
-		return []*tensor.Tensor{y}, nil
-	}, nil
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if len(in) < 2 || in[0] == nil || in[1] == nil {
+				return fmt.Errorf("FusedConv needs inputs X and W")
+			}
+			b, res := optIn(in, 2), optIn(in, 3)
+			if !allF32(in[0], in[1], b, res) {
+				return fmt.Errorf("FusedConv computes float32 only")
+			}
+			return f.infer(in[0], in[1], b, res, &out[0])
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			return f.run(in[0], in[1], optIn(in, 2), optIn(in, 3), out[0])
+		},
+	})
 }
 
 // ---- ConvTranspose ----
@@ -633,45 +806,50 @@ func convTFast(pool *parallel.Pool, p *convPlan, x, w, b *tensor.Tensor) (*tenso
 // bindSinterGelu binds sinter Gelu(X) = X·Φ(X) = X/2·(1 + erf(X/√2)), the
 // node the compiler puts in place of GELU written out with Erf.
 func bindSinterGelu(n *ops.Node) (ops.Kernel, error) {
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if len(in) < 1 || in[0] == nil {
-			return nil, fmt.Errorf("Gelu needs an input")
-		}
-		x := in[0]
-		switch x.DType() {
-		case tensor.Float32:
-			y := tensor.New(tensor.Float32, x.Shape()...)
-			elementwise.Gelu(y.Float32s(), x.Float32s())
-			return []*tensor.Tensor{y}, nil
-		case tensor.Float64, tensor.Float16, tensor.BFloat16:
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if len(in) < 1 || in[0] == nil {
+				return fmt.Errorf("Gelu needs an input")
+			}
+			switch x := in[0]; x.DType() {
+			case tensor.Float32, tensor.Float64, tensor.Float16, tensor.BFloat16:
+				out[0].DType, out[0].Shape = x.DType(), append(out[0].Shape[:0], x.Shape()...)
+				return nil
+			}
+			return fmt.Errorf("Gelu: input type %v is not a float type", in[0].DType())
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x := in[0]
+			if x.DType() == tensor.Float32 {
+				elementwise.Gelu(out[0].Float32s(), x.Float32s())
+				return nil
+			}
 			xs := asF64(x)
 			y := make([]float64, len(xs))
 			for i, v := range xs {
 				y[i] = 0.5 * v * (1 + math.Erf(v/math.Sqrt2))
 			}
-			return []*tensor.Tensor{newFloat(x.DType(), x.Shape(), y)}, nil
-		}
-		return nil, fmt.Errorf("Gelu: input type %v is not a float type", x.DType())
-	}, nil
+			return copyResult(out[0], newFloat(x.DType(), x.Shape(), y))
+		},
+	})
 }
 
 // ---- LayerNormalization ----
 
 // layerNorm32 is the float32 fast path of LayerNormalization over the last
-// axis with a float32 stash and 1-D scale and bias, rows split over pool;
-// nil when the case is not that one.
-func layerNorm32(pool *parallel.Pool, x, scale, bias *tensor.Tensor, axis int, eps float32, stash tensor.DType, wantStats bool) *tensor.Tensor {
+// axis with a float32 stash and 1-D scale and bias, rows split over pool,
+// into y (shaped as x); false when the case is not that one.
+func layerNorm32(pool *parallel.Pool, x, scale, bias *tensor.Tensor, axis int, eps float32, stash tensor.DType, wantStats bool, y *tensor.Tensor) bool {
 	if wantStats || stash != tensor.Float32 || !allF32(x, scale, bias) || axis != x.Rank()-1 {
-		return nil
+		return false
 	}
 	w := x.Shape()[axis]
 	if scale.Rank() != 1 || scale.Len() != w || bias != nil && (bias.Rank() != 1 || bias.Len() != w) {
-		return nil
+		return false
 	}
-	y := tensor.New(tensor.Float32, x.Shape()...)
 	xs, ys := x.Float32s(), y.Float32s()
 	if w == 0 || len(xs) == 0 {
-		return y
+		return true
 	}
 	g := scale.Float32s()
 	var b []float32
@@ -687,10 +865,10 @@ func layerNorm32(pool *parallel.Pool, x, scale, bias *tensor.Tensor, axis int, e
 	per := max(1, (1<<14)/w)
 	if pool.Threads() == 1 || rows <= per {
 		run(0, rows)
-		return y
+		return true
 	}
 	pool.Run((rows+per-1)/per, func(_, t int) { run(t*per, min((t+1)*per, rows)) })
-	return y
+	return true
 }
 
 // f32Const returns input i when it is a float32 constant of the graph.

@@ -105,44 +105,64 @@ func matmulTyped[T num](x, y *tensor.Tensor, p *mmPlan) *tensor.Tensor {
 
 func bindMatMul(n *ops.Node) (ops.Kernel, error) {
 	fast := newMMFast(n, false, actSpec{})
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	check := func(in []*tensor.Tensor) error {
 		if len(in) < 2 || in[0] == nil || in[1] == nil {
-			return nil, fmt.Errorf("MatMul needs two inputs")
+			return fmt.Errorf("MatMul needs two inputs")
 		}
-		a, b := in[0], in[1]
-		if a.DType() != b.DType() {
-			return nil, fmt.Errorf("MatMul dtypes differ: %v and %v", a.DType(), b.DType())
+		if in[0].DType() != in[1].DType() {
+			return fmt.Errorf("MatMul dtypes differ: %v and %v", in[0].DType(), in[1].DType())
 		}
-		if a.DType() == tensor.Float32 {
-			y, err := fast.run(a, b, nil, nil)
-			if err != nil {
-				return nil, err
+		return nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if err := check(in); err != nil {
+				return err
 			}
-			return []*tensor.Tensor{y}, nil
-		}
-		p, err := planMatMul(a.Shape(), b.Shape())
-		if err != nil {
-			return nil, err
-		}
-		var out *tensor.Tensor
-		switch a.DType() {
-		case tensor.Float32, tensor.Float16, tensor.BFloat16:
-			out = matmulTyped[float32](a, b, p)
-		case tensor.Float64:
-			out = matmulTyped[float64](a, b, p)
-		case tensor.Int32:
-			out = matmulTyped[int32](a, b, p)
-		case tensor.Int64:
-			out = matmulTyped[int64](a, b, p)
-		case tensor.Uint32:
-			out = matmulTyped[uint32](a, b, p)
-		case tensor.Uint64:
-			out = matmulTyped[uint64](a, b, p)
-		default:
-			return nil, fmt.Errorf("MatMul does not support dtype %v", a.DType())
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+			a, b := in[0], in[1]
+			if a.DType() == tensor.Float32 {
+				return fast.infer(a, b, nil, nil, &out[0])
+			}
+			switch a.DType() {
+			case tensor.Float16, tensor.BFloat16, tensor.Float64, tensor.Int32, tensor.Int64, tensor.Uint32, tensor.Uint64:
+			default:
+				return fmt.Errorf("MatMul does not support dtype %v", a.DType())
+			}
+			p, err := planMatMul(a.Shape(), b.Shape())
+			if err != nil {
+				return err
+			}
+			out[0].DType, out[0].Shape = a.DType(), append(out[0].Shape[:0], p.out...)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			a, b := in[0], in[1]
+			if a.DType() == tensor.Float32 {
+				_, err := fast.run(a, b, nil, nil, out[0])
+				return err
+			}
+			p, err := planMatMul(a.Shape(), b.Shape())
+			if err != nil {
+				return err
+			}
+			var y *tensor.Tensor
+			switch a.DType() {
+			case tensor.Float16, tensor.BFloat16:
+				y = matmulTyped[float32](a, b, p)
+			case tensor.Float64:
+				y = matmulTyped[float64](a, b, p)
+			case tensor.Int32:
+				y = matmulTyped[int32](a, b, p)
+			case tensor.Int64:
+				y = matmulTyped[int64](a, b, p)
+			case tensor.Uint32:
+				y = matmulTyped[uint32](a, b, p)
+			case tensor.Uint64:
+				y = matmulTyped[uint64](a, b, p)
+			}
+			return copyResult(out[0], y)
+		},
+	})
 }
 
 // bindGemm implements Gemm: Y = alpha·op(A)·op(B) + beta·C.
@@ -166,77 +186,100 @@ func bindGemm(n *ops.Node) (ops.Kernel, error) {
 	transA, transB := ta != 0, tb != 0
 	opset := n.Opset
 	fast := newGemmFast(n, transA, transB, alpha, beta, actSpec{})
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	check := func(in []*tensor.Tensor) (m, nn, k int, err error) {
 		if len(in) < 2 || in[0] == nil || in[1] == nil {
-			return nil, fmt.Errorf("Gemm needs inputs A and B")
+			return 0, 0, 0, fmt.Errorf("Gemm needs inputs A and B")
 		}
-		a, b := in[0], in[1]
-		var c *tensor.Tensor
-		if len(in) > 2 {
-			c = in[2]
-		}
+		a, b, c := in[0], in[1], optIn(in, 2)
 		if c == nil && opset < 11 {
-			return nil, fmt.Errorf("Gemm before opset 11 requires input C")
-		}
-		if a.Rank() != 2 || b.Rank() != 2 {
-			return nil, fmt.Errorf("Gemm needs 2-D A and B, got %v and %v", a.Shape(), b.Shape())
+			return 0, 0, 0, fmt.Errorf("Gemm before opset 11 requires input C")
 		}
 		if a.DType() != b.DType() || (c != nil && c.DType() != a.DType()) {
-			return nil, fmt.Errorf("Gemm input dtypes differ")
+			return 0, 0, 0, fmt.Errorf("Gemm input dtypes differ")
 		}
-		if a.DType() == tensor.Float32 {
-			y, err := fast.run(a, b, c, nil)
-			if err != nil {
-				return nil, err
-			}
-			return []*tensor.Tensor{y}, nil
-		}
-		m, k := a.Shape()[0], a.Shape()[1]
-		if transA {
-			m, k = k, m
-		}
-		k2, nn := b.Shape()[0], b.Shape()[1]
-		if transB {
-			k2, nn = nn, k2
-		}
-		if k != k2 {
-			return nil, fmt.Errorf("Gemm inner dims differ: A %v (transA=%v), B %v (transB=%v)", a.Shape(), transA, b.Shape(), transB)
-		}
-		os := tensor.Shape{m, nn}
-		if err := os.Check(); err != nil {
-			return nil, err
-		}
-		if c != nil {
-			if c.Rank() > 2 {
-				return nil, fmt.Errorf("Gemm C has rank %d > 2", c.Rank())
-			}
-			cs := c.Shape()
-			for i, d := range cs {
-				od := os[len(os)-len(cs)+i]
-				if d != 1 && d != od {
-					return nil, fmt.Errorf("Gemm C shape %v does not broadcast to %v", cs, os)
-				}
-			}
-		}
-		var out *tensor.Tensor
 		switch a.DType() {
-		case tensor.Float32, tensor.Float16, tensor.BFloat16:
-			out = gemmOp[float32](a, b, c, transA, transB, m, nn, k, alpha, beta, os)
-		case tensor.Float64:
-			out = gemmOp[float64](a, b, c, transA, transB, m, nn, k, float64(alpha), float64(beta), os)
-		case tensor.Int32:
-			out = gemmOp[int32](a, b, c, transA, transB, m, nn, k, int32(alpha), int32(beta), os)
-		case tensor.Int64:
-			out = gemmOp[int64](a, b, c, transA, transB, m, nn, k, int64(alpha), int64(beta), os)
-		case tensor.Uint32:
-			out = gemmOp[uint32](a, b, c, transA, transB, m, nn, k, uint32(alpha), uint32(beta), os)
-		case tensor.Uint64:
-			out = gemmOp[uint64](a, b, c, transA, transB, m, nn, k, uint64(alpha), uint64(beta), os)
+		case tensor.Float32, tensor.Float16, tensor.BFloat16, tensor.Float64, tensor.Int32, tensor.Int64, tensor.Uint32, tensor.Uint64:
 		default:
-			return nil, fmt.Errorf("Gemm does not support dtype %v", a.DType())
+			return 0, 0, 0, fmt.Errorf("Gemm does not support dtype %v", a.DType())
 		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+		return gemmDims(a, b, c, transA, transB)
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			m, nn, _, err := check(in)
+			if err != nil {
+				return err
+			}
+			out[0].DType, out[0].Shape = in[0].DType(), append(out[0].Shape[:0], m, nn)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			a, b, c := in[0], in[1], optIn(in, 2)
+			if a.DType() == tensor.Float32 {
+				return fast.run(a, b, c, nil, out[0])
+			}
+			m, nn, k, err := check(in)
+			if err != nil {
+				return err
+			}
+			os := tensor.Shape{m, nn}
+			var y *tensor.Tensor
+			switch a.DType() {
+			case tensor.Float16, tensor.BFloat16:
+				y = gemmOp[float32](a, b, c, transA, transB, m, nn, k, alpha, beta, os)
+			case tensor.Float64:
+				y = gemmOp[float64](a, b, c, transA, transB, m, nn, k, float64(alpha), float64(beta), os)
+			case tensor.Int32:
+				y = gemmOp[int32](a, b, c, transA, transB, m, nn, k, int32(alpha), int32(beta), os)
+			case tensor.Int64:
+				y = gemmOp[int64](a, b, c, transA, transB, m, nn, k, int64(alpha), int64(beta), os)
+			case tensor.Uint32:
+				y = gemmOp[uint32](a, b, c, transA, transB, m, nn, k, uint32(alpha), uint32(beta), os)
+			case tensor.Uint64:
+				y = gemmOp[uint64](a, b, c, transA, transB, m, nn, k, uint64(alpha), uint64(beta), os)
+			}
+			return copyResult(out[0], y)
+		},
+	})
+}
+
+// gemmDims validates Gemm's operands (2-D A and B with matching inner
+// dims after the transposes; C, when present, broadcasting to [M, N]) and
+// returns M, N and K.
+func gemmDims(a, b, c *tensor.Tensor, transA, transB bool) (m, n, k int, err error) {
+	if a.Rank() != 2 || b.Rank() != 2 {
+		return 0, 0, 0, fmt.Errorf("Gemm needs 2-D A and B, got %v and %v", a.Shape(), b.Shape())
+	}
+	m, k = a.Shape()[0], a.Shape()[1]
+	if transA {
+		m, k = k, m
+	}
+	k2, n := b.Shape()[0], b.Shape()[1]
+	if transB {
+		k2, n = n, k2
+	}
+	if k != k2 {
+		return 0, 0, 0, fmt.Errorf("Gemm inner dims differ: A %v (transA=%v), B %v (transB=%v)", a.Shape(), transA, b.Shape(), transB)
+	}
+	if n > 0 && m > tensor.MaxElements/n {
+		return 0, 0, 0, fmt.Errorf("Gemm output [%d %d] is too large", m, n)
+	}
+	if c != nil {
+		if c.Rank() > 2 {
+			return 0, 0, 0, fmt.Errorf("Gemm C has rank %d > 2", c.Rank())
+		}
+		cs := c.Shape()
+		for i, d := range cs {
+			od := n
+			if len(cs)-i == 2 {
+				od = m
+			}
+			if d != 1 && d != od {
+				return 0, 0, 0, fmt.Errorf("Gemm C shape %v does not broadcast to [%d %d]", cs, m, n)
+			}
+		}
+	}
+	return m, n, k, nil
 }
 
 func gemmOp[T num](a, b, c *tensor.Tensor, transA, transB bool, m, n, k int, alpha, beta T, os tensor.Shape) *tensor.Tensor {

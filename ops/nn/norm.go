@@ -280,62 +280,97 @@ func bindLayerNorm(n *ops.Node) (ops.Kernel, error) {
 		return nil, fmt.Errorf("LayerNormalization: stash_type %d is not a floating-point type", stash)
 	}
 	wantStats := n.HasOutput(1) || n.HasOutput(2)
-	nOut := n.NumOutputs()
 	pool := poolOf(n)
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	// check validates the inputs and returns the normalised axis.
+	check := func(in []*tensor.Tensor) (int, error) {
 		if len(in) < 2 {
-			return nil, fmt.Errorf("LayerNormalization needs inputs X and Scale")
+			return 0, fmt.Errorf("LayerNormalization needs inputs X and Scale")
 		}
 		if err := needFloat("X", in[0]); err != nil {
-			return nil, err
+			return 0, err
 		}
 		if err := needFloat("Scale", in[1]); err != nil {
-			return nil, err
+			return 0, err
 		}
-		x := in[0]
-		var b *tensor.Tensor
-		if len(in) > 2 && in[2] != nil {
-			if err := needFloat("B", in[2]); err != nil {
-				return nil, err
+		x, b := in[0], optIn(in, 2)
+		if b != nil {
+			if err := needFloat("B", b); err != nil {
+				return 0, err
 			}
-			b = in[2]
 		}
 		r := x.Rank()
-		ax := int(axis)
 		if axis < -int64(r) || axis > int64(r) {
-			return nil, fmt.Errorf("LayerNormalization: axis %d out of range for rank %d", axis, r)
+			return 0, fmt.Errorf("LayerNormalization: axis %d out of range for rank %d", axis, r)
 		}
+		ax := int(axis)
 		if ax < 0 {
 			ax += r
 		}
 		xs := x.Shape()
-		for _, t := range []*tensor.Tensor{in[1], b} {
-			if t == nil {
-				continue
-			}
-			bs, err := ops.BroadcastShape(xs, t.Shape())
-			if err != nil || !bs.Equal(xs) {
-				return nil, fmt.Errorf("LayerNormalization: shape %v does not broadcast to X %v", t.Shape(), xs)
+		for _, t := range [2]*tensor.Tensor{in[1], b} {
+			if t != nil && !broadcastsTo(t.Shape(), xs) {
+				return 0, fmt.Errorf("LayerNormalization: shape %v does not broadcast to X %v", t.Shape(), xs)
 			}
 		}
-		if y := layerNorm32(pool, x, in[1], b, ax, eps, u, wantStats); y != nil {
-			outs := []*tensor.Tensor{y}
-			for len(outs) < nOut {
-				outs = append(outs, nil)
+		return ax, nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			ax, err := check(in)
+			if err != nil {
+				return err
 			}
-			return outs[:nOut], nil
+			xs := in[0].Shape()
+			out[0].DType, out[0].Shape = in[0].DType(), append(out[0].Shape[:0], xs...)
+			for k := 1; k < len(out) && k < 3; k++ {
+				// Mean and InvStdDev: X's shape with the normalised axes 1.
+				out[k].DType, out[k].Shape = u, append(out[k].Shape[:0], xs...)
+				for i := ax; i < len(xs); i++ {
+					out[k].Shape[i] = 1
+				}
+			}
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			ax, err := check(in)
+			if err != nil {
+				return err
+			}
+			x, b := in[0], optIn(in, 2)
+			if layerNorm32(pool, x, in[1], b, ax, eps, u, wantStats, out[0]) {
+				return nil
+			}
+			var outs []*tensor.Tensor
+			if x.DType() == tensor.Float64 || u == tensor.Float64 {
+				outs = layerNorm[float64](x, in[1], b, ax, float64(eps), u, wantStats)
+			} else {
+				outs = layerNorm[float32](x, in[1], b, ax, float64(eps), u, wantStats)
+			}
+			for i, t := range outs {
+				if i < len(out) && out[i] != nil {
+					if err := copyResult(out[i], t); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		},
+	})
+}
+
+// broadcastsTo reports whether shape s broadcasts unidirectionally to x
+// (numpy rules; s no longer than x).
+func broadcastsTo(s, x tensor.Shape) bool {
+	if len(s) > len(x) {
+		return false
+	}
+	off := len(x) - len(s)
+	for i, d := range s {
+		if d != 1 && d != x[off+i] {
+			return false
 		}
-		var outs []*tensor.Tensor
-		if x.DType() == tensor.Float64 || u == tensor.Float64 {
-			outs = layerNorm[float64](x, in[1], b, ax, float64(eps), u, wantStats)
-		} else {
-			outs = layerNorm[float32](x, in[1], b, ax, float64(eps), u, wantStats)
-		}
-		for len(outs) < nOut {
-			outs = append(outs, nil)
-		}
-		return outs[:nOut], nil
-	}, nil
+	}
+	return true
 }
 
 func layerNorm[T ops.Float](xt, st, bt *tensor.Tensor, axis int, eps float64, u tensor.DType, wantStats bool) []*tensor.Tensor {
