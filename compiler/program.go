@@ -29,7 +29,7 @@ type Program struct {
 	// valueOutputs is set once a run finds a graph output that is not a
 	// tensor: Run then skips the planned executor.
 	valueOutputs atomic.Bool
-	plans    planCache
+	plans        planCache
 	// outIndex[s] is the index of the graph output held in slot s, or -1.
 	outIndex []int
 }
