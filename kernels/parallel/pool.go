@@ -52,6 +52,7 @@ const spinFor = 100 * time.Microsecond
 
 type job struct {
 	fn    func(slot, task int)
+	task  Task
 	n     int64
 	next  atomic.Int64
 	slot  atomic.Int32
@@ -144,8 +145,7 @@ func (p *Pool) worker(h *helper, cpu int) {
 func (j *job) loop(slot int) {
 	defer func() {
 		if r := recover(); r != nil {
-			j.panic.CompareAndSwap(nil, &r)
-			j.next.Store(j.n) // stop handing out tasks
+			j.fail(r)
 		}
 	}()
 	for {
@@ -153,8 +153,22 @@ func (j *job) loop(slot int) {
 		if t >= j.n {
 			return
 		}
-		j.fn(slot, int(t))
+		if j.task != nil {
+			j.task.Run(slot, int(t))
+		} else {
+			j.fn(slot, int(t))
+		}
 	}
+}
+
+// fail records the first panic of a Run's tasks and stops handing out
+// more. (Taking r's address only here keeps the deferred recover in loop
+// from allocating on every call.)
+func (j *job) fail(r any) {
+	p := new(any)
+	*p = r
+	j.panic.CompareAndSwap(nil, p)
+	j.next.Store(j.n)
 }
 
 // Slots returns how many distinct slot numbers a Run of ntasks may pass to
@@ -171,15 +185,42 @@ func (p *Pool) Run(ntasks int, fn func(slot, task int)) {
 	if ntasks <= 0 {
 		return
 	}
-	want := p.Slots(ntasks) - 1
-	if want == 0 || p.closed.Load() {
+	if p.Slots(ntasks) == 1 || p.closed.Load() {
 		for t := range ntasks {
 			fn(0, t)
 		}
 		return
 	}
+	p.run(ntasks, fn, nil)
+}
+
+// Task is work split into numbered tasks, for RunTask.
+type Task interface {
+	// Run does task number task; slot is as for Pool.Run's function.
+	Run(slot, task int)
+}
+
+// RunTask is Run for a Task value. A closure passed to Run escapes to the
+// heap whenever it captures variables, which costs an allocation per call;
+// a kernel that keeps its per-call state in a reused struct and passes a
+// pointer to it here splits work without allocating.
+func (p *Pool) RunTask(ntasks int, t Task) {
+	if ntasks <= 0 {
+		return
+	}
+	if p.Slots(ntasks) == 1 || p.closed.Load() {
+		for i := range ntasks {
+			t.Run(0, i)
+		}
+		return
+	}
+	p.run(ntasks, nil, t)
+}
+
+func (p *Pool) run(ntasks int, fn func(slot, task int), task Task) {
+	want := p.Slots(ntasks) - 1
 	j := jobPool.Get().(*job)
-	j.fn, j.n = fn, int64(ntasks)
+	j.fn, j.task, j.n = fn, task, int64(ntasks)
 	j.next.Store(0)
 	j.slot.Store(0)
 	for _, h := range p.helpers {
@@ -202,7 +243,7 @@ func (p *Pool) Run(ntasks int, fn func(slot, task int)) {
 	j.loop(0)
 	j.wg.Wait()
 	r := j.panic.Swap(nil)
-	j.fn = nil
+	j.fn, j.task = nil, nil
 	jobPool.Put(j)
 	if r != nil {
 		panic(*r)

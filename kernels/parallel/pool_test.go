@@ -84,3 +84,29 @@ func BenchmarkRunOverhead(b *testing.B) {
 		p.Run(p.Threads(), func(int, int) {})
 	}
 }
+
+// countTask records which tasks ran.
+type countTask struct{ hits []atomic.Int32 }
+
+func (c *countTask) Run(_, task int) { c.hits[task].Add(1) }
+
+func TestRunTaskCoversEveryTaskOnceWithoutAllocating(t *testing.T) {
+	for _, threads := range []int{1, 2, 3} {
+		p := New(Options{Threads: threads})
+		for _, n := range []int{0, 1, 5, 64} {
+			c := &countTask{hits: make([]atomic.Int32, n)}
+			p.RunTask(n, c)
+			for i := range c.hits {
+				if c.hits[i].Load() != 1 {
+					t.Fatalf("threads %d n %d: task %d ran %d times", threads, n, i, c.hits[i].Load())
+				}
+			}
+		}
+		c := &countTask{hits: make([]atomic.Int32, 16)}
+		p.RunTask(16, c) // warm the job pool
+		if a := testing.AllocsPerRun(200, func() { p.RunTask(16, c) }); a != 0 {
+			t.Errorf("threads %d: RunTask allocates %.1f times per call", threads, a)
+		}
+		p.Close()
+	}
+}
