@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CGO_ENABLED=0
 # The packages of the kernels issue (other kernels/* packages have their own CI).
-pkgs=(./internal/cpu/... ./kernels ./kernels/parallel/... ./kernels/gemm/... ./kernels/conv/... ./kernels/elementwise/...)
+pkgs=(./internal/cpu/... ./kernels ./kernels/parallel/... ./kernels/gemm/... ./kernels/conv/... ./kernels/elementwise/... ./kernels/pool/...)
 
 if ! command -v qemu-aarch64-static >/dev/null; then
 	sudo=""

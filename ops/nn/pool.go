@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/sinter-ml/sinter/kernels/parallel"
+	kpool "github.com/sinter-ml/sinter/kernels/pool"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -14,8 +16,8 @@ type poolPlan struct {
 	g     *geom
 	out   tensor.Shape
 	inStr []int
-	taps  [][][]int // taps[axis][o]: valid input coordinates of window o
-	incl  [][]int   // incl[axis][o]: taps inside the padded extent
+	taps  [][][]int // taps[axis][o]: valid input coordinates of window o (set by chunks)
+	incl  [][]int   // incl[axis][o]: taps inside the padded extent (set by chunks)
 }
 
 func planPool(a *windowAttrs, xs tensor.Shape) (*poolPlan, error) {
@@ -40,12 +42,21 @@ func planPool(a *windowAttrs, xs tensor.Shape) (*poolPlan, error) {
 		p.inStr[i] = s
 		s *= g.in[i]
 	}
-	p.taps = make([][][]int, d)
-	p.incl = make([][]int, d)
 	for j := 0; j < d; j++ {
 		if err := (tensor.Shape{g.out[j], g.k[j]}).Check(); err != nil {
 			return nil, err
 		}
+	}
+	return p, nil
+}
+
+// buildTaps fills p.taps and p.incl, which only the general loops need.
+func (p *poolPlan) buildTaps() {
+	g := p.g
+	d := len(g.in)
+	p.taps = make([][][]int, d)
+	p.incl = make([][]int, d)
+	for j := 0; j < d; j++ {
 		p.taps[j] = make([][]int, g.out[j])
 		p.incl[j] = make([]int, g.out[j])
 		for o := 0; o < g.out[j]; o++ {
@@ -65,7 +76,6 @@ func planPool(a *windowAttrs, xs tensor.Shape) (*poolPlan, error) {
 			p.incl[j][o] = inc
 		}
 	}
-	return p, nil
 }
 
 // poolChunk is a run of output positions q0… with, for each, the flat
@@ -82,6 +92,9 @@ type poolChunk struct {
 // of them, bounding the offset table's size.
 func (p *poolPlan) chunks(visit func(ch *poolChunk)) {
 	const maxEntries = 1 << 22
+	if p.taps == nil {
+		p.buildTaps()
+	}
 	g := p.g
 	d := len(g.out)
 	O := prod(g.out)
@@ -124,6 +137,61 @@ func (p *poolPlan) chunks(visit func(ch *poolChunk)) {
 	}
 }
 
+// ---- float32 2-D fast path ----
+
+// MaxPool, AveragePool and the global pools on float32 run on kernels/pool
+// when the pool is 2-D over NCHW with unit dilations, planes split over the
+// session's pool; MaxPool's Indices output, storage_order 1, other dtypes,
+// ranks and dilations stay on the general loops below. Both give the same
+// results (kernels/pool keeps MaxPool's NaN rule and AveragePool's float32
+// summation order); GlobalAveragePool sums in vector lanes instead.
+
+// geom2D returns p's geometry for kernels/pool when p is a 2-D pool with
+// unit dilations whose extents the kernels accept.
+func (p *poolPlan) geom2D() (kpool.Geom, bool) {
+	g := p.g
+	if len(g.in) != 2 || g.dil[0] != 1 || g.dil[1] != 1 {
+		return kpool.Geom{}, false
+	}
+	kg := kpool.Geom{
+		H: g.in[0], W: g.in[1], OH: g.out[0], OW: g.out[1],
+		KH: g.k[0], KW: g.k[1], SH: g.stride[0], SW: g.stride[1],
+		PadT: g.padB[0], PadL: g.padB[1], PadB: g.padE[0], PadR: g.padE[1],
+	}
+	return kg, kg.Validate() == nil
+}
+
+// planeGrain is the least work (window taps, or elements for the global
+// pools) worth a task of its own.
+const planeGrain = 1 << 15
+
+// eachPlanes calls fn over consecutive ranges [lo, hi) covering planes
+// planes, as tasks on pool when there is enough work (work per plane).
+// Every plane is computed alone, so the split never changes a result.
+func eachPlanes(pool *parallel.Pool, planes, work int, fn func(lo, hi int)) {
+	per := max(1, planeGrain/max(work, 1))
+	if pool.Threads() == 1 || planes <= per {
+		fn(0, planes)
+		return
+	}
+	pool.Run((planes+per-1)/per, func(_, t int) { fn(t*per, min((t+1)*per, planes)) })
+}
+
+// pool2D runs a kernels/pool window kernel over x into a new output of p's
+// shape.
+func pool2D(pool *parallel.Pool, p *poolPlan, kg kpool.Geom, x *tensor.Tensor, run func(g kpool.Geom, dst, src []float32)) *tensor.Tensor {
+	y := tensor.New(tensor.Float32, p.out...)
+	src, dst := x.Float32s(), y.Float32s()
+	I, O := kg.H*kg.W, kg.OH*kg.OW
+	if O == 0 {
+		return y
+	}
+	eachPlanes(pool, p.n*p.c, O*kg.KH*kg.KW, func(lo, hi int) {
+		run(kg, dst[lo*O:hi*O], src[lo*I:hi*I])
+	})
+	return y
+}
+
 // ---- MaxPool ----
 
 type maxPoolElem interface {
@@ -148,6 +216,7 @@ func bindMaxPool(n *ops.Node) (ops.Kernel, error) {
 		return nil, fmt.Errorf("MaxPool: storage_order %d must be 0 or 1", so)
 	}
 	wantIdx := n.HasOutput(1)
+	pool := poolOf(n)
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if len(in) < 1 || in[0] == nil {
 			return nil, fmt.Errorf("MaxPool needs input X")
@@ -156,6 +225,11 @@ func bindMaxPool(n *ops.Node) (ops.Kernel, error) {
 		p, err := planPool(a, x.Shape())
 		if err != nil {
 			return nil, err
+		}
+		if x.DType() == tensor.Float32 && !wantIdx && so == 0 {
+			if kg, ok := p.geom2D(); ok {
+				return []*tensor.Tensor{pool2D(pool, p, kg, x, kpool.Max)}, nil
+			}
 		}
 		var idx []int64
 		if wantIdx {
@@ -254,6 +328,9 @@ func bindAveragePool(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
+	includePad := cip != 0
+	pool := poolOf(n)
+	avg := func(g kpool.Geom, dst, src []float32) { kpool.Average(g, dst, src, includePad) }
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		if len(in) < 1 {
 			return nil, fmt.Errorf("AveragePool needs input X")
@@ -266,10 +343,15 @@ func bindAveragePool(n *ops.Node) (ops.Kernel, error) {
 		if err != nil {
 			return nil, err
 		}
-		if x.DType() == tensor.Float64 {
-			return []*tensor.Tensor{avgPool[float64](p, x, cip != 0, 0)}, nil
+		if x.DType() == tensor.Float32 {
+			if kg, ok := p.geom2D(); ok {
+				return []*tensor.Tensor{pool2D(pool, p, kg, x, avg)}, nil
+			}
 		}
-		return []*tensor.Tensor{avgPool[float32](p, x, cip != 0, 0)}, nil
+		if x.DType() == tensor.Float64 {
+			return []*tensor.Tensor{avgPool[float64](p, x, includePad, 0)}, nil
+		}
+		return []*tensor.Tensor{avgPool[float32](p, x, includePad, 0)}, nil
 	}, nil
 }
 
@@ -402,6 +484,7 @@ func bindGlobalPool(kind globalKind) ops.BindFunc {
 			}
 		}
 		op := n.OpType
+		pool := poolOf(n)
 		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 			if len(in) < 1 {
 				return nil, fmt.Errorf("%s needs input X", op)
@@ -413,6 +496,9 @@ func bindGlobalPool(kind globalKind) ops.BindFunc {
 			if x.Rank() < 2 {
 				return nil, fmt.Errorf("%s: input must have rank ≥ 2, has shape %v", op, x.Shape())
 			}
+			if x.DType() == tensor.Float32 && kind != globalLp {
+				return []*tensor.Tensor{globalPool32(pool, x, kind)}, nil
+			}
 			if x.DType() == tensor.Float64 {
 				return []*tensor.Tensor{globalPool[float64](x, kind, lp)}, nil
 			}
@@ -421,12 +507,37 @@ func bindGlobalPool(kind globalKind) ops.BindFunc {
 	}
 }
 
-func globalPool[T ops.Float](xt *tensor.Tensor, kind globalKind, lp float64) *tensor.Tensor {
-	xs := xt.Shape()
+// globalShape is the output shape of a global pool over xs: [N, C, 1…].
+func globalShape(xs tensor.Shape) tensor.Shape {
 	out := append(tensor.Shape{}, xs...)
 	for i := 2; i < len(out); i++ {
 		out[i] = 1
 	}
+	return out
+}
+
+// globalPool32 is GlobalAveragePool or GlobalMaxPool on float32, planes
+// split over pool.
+func globalPool32(pool *parallel.Pool, xt *tensor.Tensor, kind globalKind) *tensor.Tensor {
+	xs := xt.Shape()
+	y := tensor.New(tensor.Float32, globalShape(xs)...)
+	x, ys := xt.Float32s(), y.Float32s()
+	I := prod(xs[2:])
+	reduce := kpool.GlobalAverage
+	if kind == globalMax {
+		reduce = kpool.GlobalMax
+	}
+	eachPlanes(pool, len(ys), I, func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			ys[pl] = reduce(x[pl*I : (pl+1)*I])
+		}
+	})
+	return y
+}
+
+func globalPool[T ops.Float](xt *tensor.Tensor, kind globalKind, lp float64) *tensor.Tensor {
+	xs := xt.Shape()
+	out := globalShape(xs)
 	planes := xs[0] * xs[1]
 	I := prod(xs[2:])
 	x := asFloat[T](xt)
