@@ -2,7 +2,9 @@ package reduce
 
 import (
 	"fmt"
+	"sync"
 
+	"github.com/sinter-ml/sinter/kernels/parallel"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -21,24 +23,6 @@ func widen(t *tensor.Tensor) []float32 {
 		}
 	}
 	return out
-}
-
-// narrow encodes src into a new tensor of the half-precision dtype dt.
-func narrow(dt tensor.DType, src []float32, shape tensor.Shape) *tensor.Tensor {
-	t := tensor.New(dt, shape...)
-	switch dt {
-	case tensor.Float16:
-		d := tensor.Data[tensor.Float16Bits](t)
-		for i, v := range src {
-			d[i] = tensor.ToFloat16(v)
-		}
-	case tensor.BFloat16:
-		d := tensor.Data[tensor.BFloat16Bits](t)
-		for i, v := range src {
-			d[i] = tensor.ToBFloat16(v)
-		}
-	}
-	return t
 }
 
 // needInputs checks that the first n inputs are present.
@@ -71,4 +55,88 @@ func extents(shape tensor.Shape, axis int) (outer, mid, inner int) {
 func keepdimsFlag(n *ops.Node) (bool, error) {
 	k, err := n.Int("keepdims", 1)
 	return k != 0, err
+}
+
+// narrowInto encodes src into dst, a float16 or bfloat16 tensor of the same
+// length.
+func narrowInto(dst *tensor.Tensor, src []float32) {
+	switch dst.DType() {
+	case tensor.Float16:
+		d := tensor.Data[tensor.Float16Bits](dst)
+		for i, v := range src {
+			d[i] = tensor.ToFloat16(v)
+		}
+	case tensor.BFloat16:
+		d := tensor.Data[tensor.BFloat16Bits](dst)
+		for i, v := range src {
+			d[i] = tensor.ToBFloat16(v)
+		}
+	}
+}
+
+// copyInto copies x's elements into y, which has x's type and length.
+func copyInto(y, x *tensor.Tensor) {
+	if x.DType() == tensor.String {
+		copy(y.Strings(), x.Strings())
+		return
+	}
+	copy(y.Bytes(), x.Bytes())
+}
+
+// scratch is per-run working memory, reused through scratches so that
+// steady-state runs allocate nothing.
+type scratch struct {
+	f64 []float64
+	lse []lse
+	idx []int
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+func growSlice[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// rowsPerTask is the number of float32 elements one pool task handles
+// when rows are split over the pool: below it a hand-off costs more than
+// it saves.
+const rowsPerTask = 1 << 14
+
+// rowJob applies one function to every row of a [rows, width] float32
+// matrix, split over a pool. Jobs are reused through rowJobs; a job is
+// handed to the pool as a parallel.Task, so splitting allocates nothing.
+type rowJob struct {
+	do    func(j *rowJob, lo, hi int) // rows [lo, hi)
+	x, y  []float32
+	width int
+	rows  int
+	per   int // rows per task
+	k     kind
+	mode  smMode
+}
+
+var rowJobs = sync.Pool{New: func() any { return new(rowJob) }}
+
+// Run does task t: rows [t·per, (t+1)·per).
+func (j *rowJob) Run(_, t int) {
+	lo := t * j.per
+	j.do(j, lo, min(lo+j.per, j.rows))
+}
+
+// runRows calls do over every row of x (rows × width), writing y, on pool
+// when there is enough work to share (nil: on the caller).
+func runRows(pool *parallel.Pool, do func(j *rowJob, lo, hi int), x, y []float32, rows, width int, k kind, mode smMode) {
+	j := rowJobs.Get().(*rowJob)
+	j.do, j.x, j.y, j.width, j.rows, j.k, j.mode = do, x, y, width, rows, k, mode
+	j.per = max(1, rowsPerTask/max(width, 1))
+	if pool == nil || pool.Threads() == 1 || rows <= j.per {
+		do(j, 0, rows)
+	} else {
+		pool.RunTask((rows+j.per-1)/j.per, j)
+	}
+	j.do, j.x, j.y = nil, nil, nil
+	rowJobs.Put(j)
 }

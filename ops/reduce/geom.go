@@ -88,15 +88,16 @@ func newGeom(shape tensor.Shape, axes []int64, keepdims bool) (*geom, error) {
 // extent: visit(p, off) gets the input offset p of a run and the output
 // offset off it folds into. When the innermost extent is reduced the whole
 // run folds into out[off]; otherwise element i of the run folds into
-// out[off+i].
-func (g *geom) segments(n int, visit func(p, off int)) {
+// out[off+i]. idx is scratch of at least len(g.dims)-1 elements.
+func (g *geom) segments(n int, idx []int, visit func(p, off int)) {
 	if n == 0 {
 		return
 	}
 	dims, ostr := g.dims, g.ostr
 	r := len(dims) - 1
 	last := dims[r]
-	idx := make([]int, r)
+	idx = idx[:r]
+	clear(idx)
 	off := 0
 	for p := 0; p < n; p += last {
 		visit(p, off)
@@ -112,6 +113,20 @@ func (g *geom) segments(n int, visit func(p, off int)) {
 	}
 }
 
+// rows reports whether every output element folds exactly one contiguous
+// run of the input (only trailing axes are reduced), and then the number
+// of those runs and their length.
+func (g *geom) rows() (rows, width int, ok bool) {
+	last, lastRed := g.run()
+	switch {
+	case !lastRed || len(g.dims) > 2:
+		return 0, 0, false
+	case len(g.dims) == 1:
+		return 1, last, true
+	}
+	return g.dims[0], last, true
+}
+
 // run is the innermost extent and whether it is reduced.
 func (g *geom) run() (int, bool) {
 	r := len(g.dims) - 1
@@ -119,10 +134,11 @@ func (g *geom) run() (int, bool) {
 }
 
 // fold combines every input element into the output element it reduces to:
-// out[o] = f(out[o], v). out must be pre-filled with the identity.
-func fold[T, A any](g *geom, in []T, out []A, f func(A, T) A) {
+// out[o] = f(out[o], v). out must be pre-filled with the identity; idx is
+// scratch for segments.
+func fold[T, A any](g *geom, in []T, out []A, idx []int, f func(A, T) A) {
 	last, lastRed := g.run()
-	g.segments(len(in), func(p, off int) {
+	g.segments(len(in), idx, func(p, off int) {
 		seg := in[p : p+last]
 		if lastRed {
 			a := out[off]
@@ -141,9 +157,9 @@ func fold[T, A any](g *geom, in []T, out []A, f func(A, T) A) {
 
 // foldSum adds the input (squared if square) into out, with the loops
 // written out so the common sum-like reductions avoid a call per element.
-func foldSum[T float32 | float64](g *geom, in []T, out []float64, square bool) {
+func foldSum[T float32 | float64](g *geom, in []T, out []float64, idx []int, square bool) {
 	last, lastRed := g.run()
-	g.segments(len(in), func(p, off int) {
+	g.segments(len(in), idx, func(p, off int) {
 		seg := in[p : p+last]
 		switch {
 		case lastRed && square:
@@ -174,7 +190,7 @@ func foldSum[T float32 | float64](g *geom, in []T, out []float64, square bool) {
 
 // foldMax folds the maximum (or minimum) of the input into out; a NaN
 // anywhere makes the result NaN.
-func foldMax[T float32 | float64](g *geom, in []T, out []float64, isMax bool) {
+func foldMax[T float32 | float64](g *geom, in []T, out []float64, idx []int, isMax bool) {
 	last, lastRed := g.run()
 	pick := func(a, v float64) float64 {
 		if v != v || (isMax && v > a) || (!isMax && v < a) {
@@ -182,7 +198,7 @@ func foldMax[T float32 | float64](g *geom, in []T, out []float64, isMax bool) {
 		}
 		return a
 	}
-	g.segments(len(in), func(p, off int) {
+	g.segments(len(in), idx, func(p, off int) {
 		seg := in[p : p+last]
 		if !lastRed {
 			o := out[off : off+last]

@@ -38,98 +38,120 @@ func bindLoss(n *ops.Node, sce bool) (ops.Kernel, error) {
 			return nil, err
 		}
 	}
-	nout := max(n.NumOutputs(), 1)
+	if !sce && n.NumOutputs() > 1 {
+		return nil, fmt.Errorf("NegativeLogLikelihoodLoss has one output, node declares %d", n.NumOutputs())
+	}
 	wantLogProb := sce && n.HasOutput(1)
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	// check validates the inputs and returns the sizes [N, C, D] of x
+	// viewed as batch, classes and the rest.
+	check := func(in []*tensor.Tensor) (N, C, D int, err error) {
 		if err := needInputs(in, 2); err != nil {
-			return nil, err
+			return 0, 0, 0, err
 		}
-		x, target := in[0], in[1]
-		var weight *tensor.Tensor
-		if len(in) > 2 {
-			weight = in[2]
-		}
+		x, target, weight := in[0], in[1], ops.Input(in, 2)
 		xs := x.Shape()
 		if len(xs) < 2 {
-			return nil, fmt.Errorf("input must have rank ≥ 2, got %v", xs)
+			return 0, 0, 0, fmt.Errorf("input must have rank ≥ 2, got %v", xs)
 		}
-		N, C := xs[0], xs[1]
-		D := 1
+		N, C, D = xs[0], xs[1], 1
 		for _, d := range xs[2:] {
 			D *= d
 		}
 		ts := target.Shape()
 		if len(ts) != len(xs)-1 || ts[0] != N || !ts[1:].Equal(xs[2:]) {
-			return nil, fmt.Errorf("target shape %v does not match input shape %v", ts, xs)
+			return 0, 0, 0, fmt.Errorf("target shape %v does not match input shape %v", ts, xs)
 		}
-		labels, err := ops.Int64s(target)
-		if err != nil {
-			return nil, fmt.Errorf("target: %w", err)
+		if dt := target.DType(); dt != tensor.Int64 && dt != tensor.Int32 {
+			return 0, 0, 0, fmt.Errorf("target: expected an int32 or int64 tensor, got %v", dt)
 		}
 		if weight != nil {
 			if weight.DType() != x.DType() {
-				return nil, fmt.Errorf("weight is %v, input is %v", weight.DType(), x.DType())
+				return 0, 0, 0, fmt.Errorf("weight is %v, input is %v", weight.DType(), x.DType())
 			}
 			if weight.Rank() != 1 || weight.Shape()[0] != C {
-				return nil, fmt.Errorf("weight shape %v, want [%d]", weight.Shape(), C)
+				return 0, 0, 0, fmt.Errorf("weight shape %v, want [%d]", weight.Shape(), C)
 			}
 		}
-		lossShape := ts
-		if s.reduction != "none" {
-			lossShape = tensor.Shape{}
+		if !x.DType().IsFloat() {
+			return 0, 0, 0, fmt.Errorf("unsupported input type %v", x.DType())
 		}
-		dt := x.DType()
-		var loss, logp *tensor.Tensor
-		switch dt {
-		case tensor.Float32:
-			var w []float32
-			if weight != nil {
-				w = weight.Float32s()
+		return N, C, D, nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if _, _, _, err := check(in); err != nil {
+				return err
 			}
-			l, lp, err := lossCompute(s, sce, x.Float32s(), labels, w, N, C, D)
+			x, target := in[0], in[1]
+			out[0].DType = x.DType()
+			out[0].Shape = out[0].Shape[:0]
+			if s.reduction == "none" {
+				out[0].Shape = append(out[0].Shape, target.Shape()...)
+			}
+			if wantLogProb {
+				out[1].DType = x.DType()
+				out[1].Shape = append(out[1].Shape[:0], x.Shape()...)
+			}
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			N, C, D, err := check(in)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			loss = tensor.From(l, lossShape...)
-			if lp != nil {
-				logp = tensor.From(lp, xs...)
-			}
-		case tensor.Float64:
-			var w []float64
-			if weight != nil {
-				w = weight.Float64s()
-			}
-			l, lp, err := lossCompute(s, sce, x.Float64s(), labels, w, N, C, D)
+			x, weight := in[0], ops.Input(in, 2)
+			labels, err := ops.Int64s(in[1])
 			if err != nil {
-				return nil, err
+				return fmt.Errorf("target: %w", err)
 			}
-			loss = tensor.From(l, lossShape...)
-			if lp != nil {
-				logp = tensor.From(lp, xs...)
+			var logp *tensor.Tensor
+			if wantLogProb {
+				logp = out[1]
 			}
-		case tensor.Float16, tensor.BFloat16:
-			var w []float32
-			if weight != nil {
-				w = widen(weight)
+			switch dt := x.DType(); dt {
+			case tensor.Float32:
+				var w []float32
+				if weight != nil {
+					w = weight.Float32s()
+				}
+				l, lp, err := lossCompute(s, sce, x.Float32s(), labels, w, N, C, D)
+				if err != nil {
+					return err
+				}
+				copy(out[0].Float32s(), l)
+				if logp != nil {
+					copy(logp.Float32s(), lp)
+				}
+			case tensor.Float64:
+				var w []float64
+				if weight != nil {
+					w = weight.Float64s()
+				}
+				l, lp, err := lossCompute(s, sce, x.Float64s(), labels, w, N, C, D)
+				if err != nil {
+					return err
+				}
+				copy(out[0].Float64s(), l)
+				if logp != nil {
+					copy(logp.Float64s(), lp)
+				}
+			default: // float16, bfloat16
+				var w []float32
+				if weight != nil {
+					w = widen(weight)
+				}
+				l, lp, err := lossCompute(s, sce, widen(x), labels, w, N, C, D)
+				if err != nil {
+					return err
+				}
+				narrowInto(out[0], l)
+				if logp != nil {
+					narrowInto(logp, lp)
+				}
 			}
-			l, lp, err := lossCompute(s, sce, widen(x), labels, w, N, C, D)
-			if err != nil {
-				return nil, err
-			}
-			loss = narrow(dt, l, lossShape)
-			if lp != nil {
-				logp = narrow(dt, lp, xs)
-			}
-		default:
-			return nil, fmt.Errorf("unsupported input type %v", dt)
-		}
-		outs := make([]*tensor.Tensor, nout)
-		outs[0] = loss
-		if wantLogProb {
-			outs[1] = logp
-		}
-		return outs, nil
-	}, nil
+			return nil
+		},
+	})
 }
 
 // lossCompute returns the (possibly reduced) loss and, for softmax cross

@@ -26,35 +26,46 @@ func bindLpNorm(n *ops.Node) (ops.Kernel, error) {
 	if p != 1 && p != 2 {
 		return nil, fmt.Errorf("LpNormalization: p must be 1 or 2, got %d", p)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x := in[0]
-		ax, err := ops.NormAxis(axis, x.Rank())
-		if err != nil {
-			return nil, fmt.Errorf("LpNormalization: %w", err)
-		}
-		outer, mid, inner := extents(x.Shape(), ax)
-		switch x.DType() {
-		case tensor.Float32:
-			y := tensor.New(tensor.Float32, x.Shape()...)
-			lpNorm(x.Float32s(), y.Float32s(), outer, mid, inner, p)
-			return []*tensor.Tensor{y}, nil
-		case tensor.Float64:
-			y := tensor.New(tensor.Float64, x.Shape()...)
-			lpNorm(x.Float64s(), y.Float64s(), outer, mid, inner, p)
-			return []*tensor.Tensor{y}, nil
-		case tensor.Float16, tensor.BFloat16:
-			src := widen(x)
-			dst := make([]float32, len(src))
-			lpNorm(src, dst, outer, mid, inner, p)
-			return []*tensor.Tensor{narrow(x.DType(), dst, x.Shape())}, nil
-		}
-		return nil, fmt.Errorf("LpNormalization: unsupported dtype %v", x.DType())
-	}, nil
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x := in[0]
+			if _, err := ops.NormAxis(axis, x.Rank()); err != nil {
+				return fmt.Errorf("LpNormalization: %w", err)
+			}
+			if !x.DType().IsFloat() {
+				return fmt.Errorf("LpNormalization: unsupported dtype %v", x.DType())
+			}
+			out[0].DType = x.DType()
+			out[0].Shape = append(out[0].Shape[:0], x.Shape()...)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, y := in[0], out[0]
+			ax, err := ops.NormAxis(axis, x.Rank())
+			if err != nil {
+				return fmt.Errorf("LpNormalization: %w", err)
+			}
+			outer, mid, inner := extents(x.Shape(), ax)
+			switch x.DType() {
+			case tensor.Float32:
+				lpNorm(x.Float32s(), y.Float32s(), outer, mid, inner, p)
+			case tensor.Float64:
+				lpNorm(x.Float64s(), y.Float64s(), outer, mid, inner, p)
+			case tensor.Float16, tensor.BFloat16:
+				src := widen(x)
+				dst := make([]float32, len(src))
+				lpNorm(src, dst, outer, mid, inner, p)
+				narrowInto(y, dst)
+			default:
+				return fmt.Errorf("LpNormalization: unsupported dtype %v", x.DType())
+			}
+			return nil
+		},
+	})
 }
 
 // lpNorm normalises each of the outer×inner vectors of length mid (stride
-// inner) in x into y (zero-filled on entry), accumulating the norm in
-// float64.
+// inner) in x into y, accumulating the norm in float64.
 func lpNorm[T ops.Float](x, y []T, outer, mid, inner int, p int64) {
 	for o := 0; o < outer; o++ {
 		base := o * mid * inner
@@ -72,7 +83,10 @@ func lpNorm[T ops.Float](x, y []T, outer, mid, inner int, p int64) {
 				s = math.Sqrt(s)
 			}
 			if s == 0 {
-				continue // y is zeroed already
+				for k := 0; k < mid; k++ {
+					y[base+k*inner+i] = 0
+				}
+				continue
 			}
 			for k := 0; k < mid; k++ {
 				j := base + k*inner + i

@@ -3,7 +3,11 @@ package reduce
 import (
 	"fmt"
 	"math"
+	"slices"
+	"sync/atomic"
 
+	kew "github.com/sinter-ml/sinter/kernels/elementwise"
+	"github.com/sinter-ml/sinter/kernels/parallel"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -52,109 +56,306 @@ func registerReduce(r *ops.Registry) {
 	}
 }
 
+// reducer is a bound Reduce* node.
+type reducer struct {
+	k    kind
+	keep bool
+	// axes is the axes attribute; axesIn is set when the axes come from
+	// input 1 instead (ReduceSum from opset 13, the others from 18).
+	axes   []int64
+	axesIn bool
+	noop   bool // noop_with_empty_axes
+	pool   *parallel.Pool
+	// last caches the geometry for the most recent input shape and axes:
+	// entries are immutable, so concurrent runs share them and
+	// steady-state runs resolve nothing.
+	last atomic.Pointer[geomEntry]
+}
+
+// geomEntry is a resolved reduction of one input shape over one axes list.
+type geomEntry struct {
+	shape tensor.Shape
+	axes  []int64
+	g     *geom
+}
+
 func bindReduce(n *ops.Node, k kind) (ops.Kernel, error) {
 	keep, err := keepdimsFlag(n)
 	if err != nil {
 		return nil, err
 	}
-	// ReduceSum takes its axes from an optional input from opset 13, the
-	// others from opset 18.
-	axesInput := k == kSum && n.Opset >= 13 || n.Opset >= 18
-	var axes []int64
-	noop := false
-	if axesInput {
+	r := &reducer{k: k, keep: keep, pool: n.Pool}
+	r.axesIn = k == kSum && n.Opset >= 13 || n.Opset >= 18
+	if r.axesIn {
 		nv, err := n.Int("noop_with_empty_axes", 0)
 		if err != nil {
 			return nil, err
 		}
-		noop = nv != 0
-	} else {
-		if axes, err = n.Ints("axes"); err != nil {
-			return nil, err
-		}
+		r.noop = nv != 0
+	} else if r.axes, err = n.Ints("axes"); err != nil {
+		return nil, err
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := needInputs(in, 1); err != nil {
-			return nil, err
-		}
-		x := in[0]
-		ax := axes
-		if axesInput && len(in) > 1 && in[1] != nil {
-			var err error
-			if ax, err = ops.Int64s(in[1]); err != nil {
-				return nil, fmt.Errorf("axes: %w", err)
-			}
-		}
-		if len(ax) == 0 && noop {
-			return []*tensor.Tensor{x}, nil
-		}
-		g, err := newGeom(x.Shape(), ax, keep)
-		if err != nil {
-			return nil, err
-		}
-		y, err := reduceTensor(k, x, g)
-		if err != nil {
-			return nil, err
-		}
-		return []*tensor.Tensor{y}, nil
-	}, nil
+	return n.Plan(&ops.Planned{Infer: r.infer, Run: r.run})
 }
 
-func reduceTensor(k kind, x *tensor.Tensor, g *geom) (*tensor.Tensor, error) {
-	dt := x.DType()
+// sameAxes reports whether the axes in force (those of the tensor t, or
+// attr when t is nil) equal cached.
+func sameAxes(cached, attr []int64, t *tensor.Tensor) bool {
+	if t == nil {
+		return slices.Equal(cached, attr)
+	}
+	if t.Len() != len(cached) {
+		return false
+	}
+	switch t.DType() {
+	case tensor.Int64:
+		for i, v := range t.Int64s() {
+			if v != cached[i] {
+				return false
+			}
+		}
+	case tensor.Int32:
+		for i, v := range t.Int32s() {
+			if int64(v) != cached[i] {
+				return false
+			}
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// geometry resolves the reduction of in[0] over the axes in force;
+// identity is set (and g nil) when the node reduces nothing
+// (noop_with_empty_axes with no axes).
+func (r *reducer) geometry(in []*tensor.Tensor) (g *geom, identity bool, err error) {
+	x := in[0]
+	var at *tensor.Tensor
+	if r.axesIn {
+		at = ops.Input(in, 1)
+	}
+	naxes := len(r.axes)
+	if at != nil {
+		if dt := at.DType(); dt != tensor.Int64 && dt != tensor.Int32 {
+			return nil, false, fmt.Errorf("axes: expected an int32 or int64 tensor, got %v", dt)
+		}
+		naxes = at.Len()
+	}
+	if naxes == 0 && r.noop {
+		return nil, true, nil
+	}
+	if c := r.last.Load(); c != nil && c.shape.Equal(x.Shape()) && sameAxes(c.axes, r.axes, at) {
+		return c.g, false, nil
+	}
+	ax := r.axes
+	if at != nil {
+		if ax, err = ops.Int64s(at); err != nil {
+			return nil, false, fmt.Errorf("axes: %w", err)
+		}
+	}
+	if g, err = newGeom(x.Shape(), ax, r.keep); err != nil {
+		return nil, false, err
+	}
+	r.last.Store(&geomEntry{shape: x.Shape().Clone(), axes: ax, g: g})
+	return g, false, nil
+}
+
+// supports reports whether the reduction computes element type dt.
+func (k kind) supports(dt tensor.DType) bool {
 	switch dt {
-	case tensor.Float32:
-		return floatOut(dt, g, reduceFloat(k, x.Float32s(), g)), nil
+	case tensor.Float32, tensor.Float64, tensor.Float16, tensor.BFloat16,
+		tensor.Int8, tensor.Int16, tensor.Int32, tensor.Int64,
+		tensor.Uint8, tensor.Uint16, tensor.Uint32, tensor.Uint64:
+		return true
+	case tensor.Bool:
+		// ReduceMax-20 and ReduceMin-20: any and all.
+		return k == kMax || k == kMin
+	}
+	return false
+}
+
+func (r *reducer) infer(in []*tensor.Tensor, out []ops.OutSpec) error {
+	if err := needInputs(in, 1); err != nil {
+		return err
+	}
+	x := in[0]
+	g, identity, err := r.geometry(in)
+	if err != nil {
+		return err
+	}
+	out[0].DType = x.DType()
+	if identity {
+		out[0].Shape = append(out[0].Shape[:0], x.Shape()...)
+		return nil
+	}
+	if !r.k.supports(x.DType()) {
+		return fmt.Errorf("unsupported input type %v", x.DType())
+	}
+	out[0].Shape = append(out[0].Shape[:0], g.outShape...)
+	return nil
+}
+
+func (r *reducer) run(in, out []*tensor.Tensor) error {
+	g, identity, err := r.geometry(in)
+	if err != nil {
+		return err
+	}
+	x, y := in[0], out[0]
+	if identity {
+		copyInto(y, x)
+		return nil
+	}
+	if x.DType() == tensor.Float32 {
+		r.run32(x.Float32s(), y.Float32s(), g)
+		return nil
+	}
+	return reduceInto(r.k, x, g, y)
+}
+
+// run32 reduces float32 x into y: output elements that each fold one
+// contiguous run of the input (reductions over trailing axes, such as
+// ReduceMean over the last axis) row by row with the vector kernels, split
+// over the pool; other geometries through the general fold.
+func (r *reducer) run32(x, y []float32, g *geom) {
+	if rows, width, ok := g.rows(); ok && width > 0 {
+		runRows(r.pool, reduceRows, x, y, rows, width, r.k, 0)
+		return
+	}
+	s := scratches.Get().(*scratch)
+	for i, v := range reduceFloat(r.k, x, g, s) {
+		y[i] = float32(v)
+	}
+	scratches.Put(s)
+}
+
+// reduceRows reduces rows [lo, hi) of j.x to one element each of j.y.
+func reduceRows(j *rowJob, lo, hi int) {
+	w := j.width
+	for i := lo; i < hi; i++ {
+		j.y[i] = reduceRow32(j.k, j.x[i*w:(i+1)*w])
+	}
+}
+
+// reduceRow32 reduces one non-empty row.
+func reduceRow32(k kind, x []float32) float32 {
+	switch k {
+	case kSum:
+		return kew.Sum(x)
+	case kMean:
+		return kew.Sum(x) / float32(len(x))
+	case kMax:
+		return kew.Max(x)
+	case kMin:
+		return kew.Min(x)
+	case kLogSum:
+		return float32(math.Log(float64(kew.Sum(x))))
+	case kLogSumExp:
+		return logSumExp32(x)
+	case kL1:
+		return float32(sumAbs(x))
+	case kL2:
+		return float32(math.Sqrt(sumSquares(x)))
+	case kSumSquare:
+		return float32(sumSquares(x))
+	}
+	p := 1.0 // kProd
+	for _, v := range x {
+		p *= float64(v)
+	}
+	return float32(p)
+}
+
+// sumSquares returns Σx² in float64, over four independent chains.
+func sumSquares(x []float32) float64 {
+	var a [4]float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		a[0] += float64(v[0]) * float64(v[0])
+		a[1] += float64(v[1]) * float64(v[1])
+		a[2] += float64(v[2]) * float64(v[2])
+		a[3] += float64(v[3]) * float64(v[3])
+	}
+	for ; i < len(x); i++ {
+		a[0] += float64(x[i]) * float64(x[i])
+	}
+	return (a[0] + a[1]) + (a[2] + a[3])
+}
+
+// sumAbs returns Σ|x| in float64, over four independent chains.
+func sumAbs(x []float32) float64 {
+	var a [4]float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		a[0] += math.Abs(float64(v[0]))
+		a[1] += math.Abs(float64(v[1]))
+		a[2] += math.Abs(float64(v[2]))
+		a[3] += math.Abs(float64(v[3]))
+	}
+	for ; i < len(x); i++ {
+		a[0] += math.Abs(float64(x[i]))
+	}
+	return (a[0] + a[1]) + (a[2] + a[3])
+}
+
+// logSumExp32 returns log(Σ exp(x)) of a non-empty row: m + log(Σ exp(x −
+// m)) with m the maximum (NaN when any element is NaN, ±Inf when m is).
+func logSumExp32(x []float32) float32 {
+	m := kew.Max(x)
+	if m != m || math.IsInf(float64(m), 0) {
+		return m
+	}
+	var s float64
+	for _, v := range x {
+		s += exp32(float64(v - m))
+	}
+	return m + float32(math.Log(s))
+}
+
+// reduceInto reduces x into y, for every supported type but float32
+// (which run32 handles).
+func reduceInto(k kind, x *tensor.Tensor, g *geom, y *tensor.Tensor) error {
+	s := scratches.Get().(*scratch)
+	defer scratches.Put(s)
+	switch dt := x.DType(); dt {
 	case tensor.Float64:
-		return floatOut(dt, g, reduceFloat(k, x.Float64s(), g)), nil
+		copy(y.Float64s(), reduceFloat(k, x.Float64s(), g, s))
 	case tensor.Float16, tensor.BFloat16:
-		r := reduceFloat(k, widen(x), g)
+		r := reduceFloat(k, widen(x), g, s)
 		f := make([]float32, len(r))
 		for i, v := range r {
 			f[i] = float32(v)
 		}
-		return narrow(dt, f, g.outShape), nil
+		narrowInto(y, f)
 	case tensor.Int8:
-		return reduceInt(k, tensor.Data[int8](x), g, dt, math.MinInt8, math.MaxInt8), nil
+		reduceInt(k, tensor.Data[int8](x), tensor.Data[int8](y), g, s, math.MinInt8, math.MaxInt8)
 	case tensor.Int16:
-		return reduceInt(k, tensor.Data[int16](x), g, dt, math.MinInt16, math.MaxInt16), nil
+		reduceInt(k, tensor.Data[int16](x), tensor.Data[int16](y), g, s, math.MinInt16, math.MaxInt16)
 	case tensor.Int32:
-		return reduceInt(k, tensor.Data[int32](x), g, dt, math.MinInt32, math.MaxInt32), nil
+		reduceInt(k, tensor.Data[int32](x), tensor.Data[int32](y), g, s, math.MinInt32, math.MaxInt32)
 	case tensor.Int64:
-		return reduceInt(k, tensor.Data[int64](x), g, dt, math.MinInt64, math.MaxInt64), nil
+		reduceInt(k, tensor.Data[int64](x), tensor.Data[int64](y), g, s, math.MinInt64, math.MaxInt64)
 	case tensor.Uint8:
-		return reduceInt(k, tensor.Data[uint8](x), g, dt, 0, math.MaxUint8), nil
+		reduceInt(k, tensor.Data[uint8](x), tensor.Data[uint8](y), g, s, 0, math.MaxUint8)
 	case tensor.Uint16:
-		return reduceInt(k, tensor.Data[uint16](x), g, dt, 0, math.MaxUint16), nil
+		reduceInt(k, tensor.Data[uint16](x), tensor.Data[uint16](y), g, s, 0, math.MaxUint16)
 	case tensor.Uint32:
-		return reduceInt(k, tensor.Data[uint32](x), g, dt, 0, math.MaxUint32), nil
+		reduceInt(k, tensor.Data[uint32](x), tensor.Data[uint32](y), g, s, 0, math.MaxUint32)
 	case tensor.Uint64:
-		return reduceInt(k, tensor.Data[uint64](x), g, dt, 0, math.MaxUint64), nil
+		reduceInt(k, tensor.Data[uint64](x), tensor.Data[uint64](y), g, s, 0, math.MaxUint64)
 	case tensor.Bool:
+		if k != kMax && k != kMin {
+			return fmt.Errorf("unsupported input type %v", dt)
+		}
 		// ReduceMax-20 and ReduceMin-20: any and all (false and true when
-		// nothing is reduced).
-		if k == kMax || k == kMin {
-			u := tensor.New(tensor.Uint8, x.Shape()...)
-			copy(u.Bytes(), x.Bytes())
-			r := reduceInt(k, u.Uint8s(), g, tensor.Uint8, 0, 1)
-			return tensor.FromBytes(tensor.Bool, r.Shape(), r.Bytes())
-		}
+		// nothing is reduced), over the bytes 0 and 1.
+		reduceInt(k, x.Bytes(), y.Bytes(), g, s, 0, 1)
+	default:
+		return fmt.Errorf("unsupported input type %v", dt)
 	}
-	return nil, fmt.Errorf("unsupported input type %v", dt)
-}
-
-// floatOut stores float64 results in a new float32 or float64 tensor.
-func floatOut(dt tensor.DType, g *geom, r []float64) *tensor.Tensor {
-	t := tensor.New(dt, g.outShape...)
-	if dt == tensor.Float32 {
-		d := t.Float32s()
-		for i, v := range r {
-			d[i] = float32(v)
-		}
-	} else {
-		copy(t.Float64s(), r)
-	}
-	return t
+	return nil
 }
 
 func fill[T any](s []T, v T) {
@@ -163,29 +364,36 @@ func fill[T any](s []T, v T) {
 	}
 }
 
-// reduceFloat reduces float data, accumulating in float64.
-func reduceFloat[T float32 | float64](k kind, in []T, g *geom) []float64 {
-	out := make([]float64, g.nOut)
+// reduceFloat reduces float data, accumulating in float64, and returns the
+// results in s's memory.
+func reduceFloat[T float32 | float64](k kind, in []T, g *geom, s *scratch) []float64 {
+	s.f64 = growSlice(s.f64, g.nOut)
+	s.idx = growSlice(s.idx, len(g.dims))
+	out, idx := s.f64, s.idx
 	switch k {
 	case kSum, kMean, kLogSum:
-		foldSum(g, in, out, false)
+		clear(out)
+		foldSum(g, in, out, idx, false)
 	case kSumSquare, kL2:
-		foldSum(g, in, out, true)
+		clear(out)
+		foldSum(g, in, out, idx, true)
 	case kL1:
-		fold(g, in, out, func(a float64, v T) float64 { return a + math.Abs(float64(v)) })
+		clear(out)
+		fold(g, in, out, idx, func(a float64, v T) float64 { return a + math.Abs(float64(v)) })
 	case kProd:
 		fill(out, 1)
-		fold(g, in, out, func(a float64, v T) float64 { return a * float64(v) })
+		fold(g, in, out, idx, func(a float64, v T) float64 { return a * float64(v) })
 	case kMax:
 		fill(out, math.Inf(-1))
-		foldMax(g, in, out, true)
+		foldMax(g, in, out, idx, true)
 	case kMin:
 		fill(out, math.Inf(1))
-		foldMax(g, in, out, false)
+		foldMax(g, in, out, idx, false)
 	case kLogSumExp:
-		acc := make([]lse, g.nOut)
+		s.lse = growSlice(s.lse, g.nOut)
+		acc := s.lse
 		fill(acc, lse{m: math.Inf(-1)})
-		fold(g, in, acc, func(a lse, v T) lse { return a.add(float64(v)) })
+		fold(g, in, acc, idx, func(a lse, v T) lse { return a.add(float64(v)) })
 		for i, a := range acc {
 			out[i] = a.value()
 		}
@@ -241,19 +449,22 @@ type integer interface {
 	~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64
 }
 
-// reduceInt reduces integer data. Sums and products wrap as in the element
-// type; the logarithmic and L2 reductions are computed in float64 and
-// truncated.
-func reduceInt[T integer](k kind, in []T, g *geom, dt tensor.DType, lo, hi T) *tensor.Tensor {
-	t := tensor.New(dt, g.outShape...)
-	out := tensor.Data[T](t)
+// reduceInt reduces integer data into out. Sums and products wrap as in
+// the element type; the logarithmic and L2 reductions are computed in
+// float64 and truncated.
+func reduceInt[T integer](k kind, in, out []T, g *geom, s *scratch, lo, hi T) {
+	idx := growSlice(s.idx, len(g.dims))
+	s.idx = idx
 	switch k {
 	case kSum:
-		fold(g, in, out, func(a T, v T) T { return a + v })
+		clear(out)
+		fold(g, in, out, idx, func(a T, v T) T { return a + v })
 	case kSumSquare:
-		fold(g, in, out, func(a T, v T) T { return a + v*v })
+		clear(out)
+		fold(g, in, out, idx, func(a T, v T) T { return a + v*v })
 	case kL1:
-		fold(g, in, out, func(a T, v T) T {
+		clear(out)
+		fold(g, in, out, idx, func(a T, v T) T {
 			if v < 0 {
 				return a - v
 			}
@@ -261,17 +472,18 @@ func reduceInt[T integer](k kind, in []T, g *geom, dt tensor.DType, lo, hi T) *t
 		})
 	case kProd:
 		fill(out, 1)
-		fold(g, in, out, func(a T, v T) T { return a * v })
+		fold(g, in, out, idx, func(a T, v T) T { return a * v })
 	case kMax:
 		fill(out, lo)
-		fold(g, in, out, func(a T, v T) T { return max(a, v) })
+		fold(g, in, out, idx, func(a T, v T) T { return max(a, v) })
 	case kMin:
 		fill(out, hi)
-		fold(g, in, out, func(a T, v T) T { return min(a, v) })
+		fold(g, in, out, idx, func(a T, v T) T { return min(a, v) })
 	case kMean:
+		clear(out)
 		if lo < 0 {
 			acc := make([]int64, g.nOut)
-			fold(g, in, acc, func(a int64, v T) int64 { return a + int64(v) })
+			fold(g, in, acc, idx, func(a int64, v T) int64 { return a + int64(v) })
 			if g.nRed > 0 {
 				for i, a := range acc {
 					out[i] = T(a / int64(g.nRed))
@@ -279,7 +491,7 @@ func reduceInt[T integer](k kind, in []T, g *geom, dt tensor.DType, lo, hi T) *t
 			}
 		} else {
 			acc := make([]uint64, g.nOut)
-			fold(g, in, acc, func(a uint64, v T) uint64 { return a + uint64(v) })
+			fold(g, in, acc, idx, func(a uint64, v T) uint64 { return a + uint64(v) })
 			if g.nRed > 0 {
 				for i, a := range acc {
 					out[i] = T(a / uint64(g.nRed))
@@ -291,9 +503,8 @@ func reduceInt[T integer](k kind, in []T, g *geom, dt tensor.DType, lo, hi T) *t
 		for i, v := range in {
 			f[i] = float64(v)
 		}
-		for i, v := range reduceFloat(k, f, g) {
+		for i, v := range reduceFloat(k, f, g, s) {
 			out[i] = T(v)
 		}
 	}
-	return t
 }

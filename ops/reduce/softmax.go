@@ -30,104 +30,154 @@ func registerSoftmax(r *ops.Registry) {
 	}
 }
 
+// softmaxer is a bound Softmax, LogSoftmax or Hardmax node.
+type softmaxer struct {
+	mode   smMode
+	legacy bool // before opset 13: the input is coerced to 2-D at axis
+	axis   int64
+	pool   *parallel.Pool
+}
+
 func bindSoftmax(n *ops.Node, mode smMode) (ops.Kernel, error) {
-	legacy := n.Opset < 13
+	s := &softmaxer{mode: mode, legacy: n.Opset < 13, pool: n.Pool}
 	def := int64(-1)
-	if legacy {
+	if s.legacy {
 		def = 1
 	}
-	axis, err := n.Int("axis", def)
-	if err != nil {
+	var err error
+	if s.axis, err = n.Int("axis", def); err != nil {
 		return nil, err
 	}
-	pool := n.Pool
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := needInputs(in, 1); err != nil {
-			return nil, err
-		}
-		x := in[0]
-		shape := x.Shape()
-		var outer, mid, inner int
-		if legacy {
-			// Coerce to 2-D [a0*…*a(k-1), ak*…*a(n-1)].
-			r := int64(len(shape))
-			if axis < -r || axis > r {
-				return nil, fmt.Errorf("axis %d out of range for rank %d", axis, r)
-			}
-			a := axis
-			if a < 0 {
-				a += r
-			}
-			outer, mid, inner = 1, 1, 1
-			for i, d := range shape {
-				if int64(i) < a {
-					outer *= d
-				} else {
-					mid *= d
-				}
-			}
-		} else {
-			ax, err := ops.NormAxis(axis, len(shape))
-			if err != nil {
-				return nil, err
-			}
-			outer, mid, inner = extents(shape, ax)
-		}
-		if x.DType() == tensor.Float32 && inner == 1 && mode != smHard {
-			return []*tensor.Tensor{softmaxRows32(pool, mode, x, outer, mid)}, nil
-		}
-		y, err := softmaxTensor(x, mode, outer, mid, inner)
-		if err != nil {
-			return nil, err
-		}
-		return []*tensor.Tensor{y}, nil
-	}, nil
+	return n.Plan(&ops.Planned{Infer: s.infer, Run: s.run})
 }
 
-func softmaxTensor(x *tensor.Tensor, mode smMode, outer, mid, inner int) (*tensor.Tensor, error) {
-	switch dt := x.DType(); dt {
+// extents views shape as [outer, mid, inner] with mid the extent
+// normalised over.
+func (s *softmaxer) extents(shape tensor.Shape) (outer, mid, inner int, err error) {
+	if !s.legacy {
+		ax, err := ops.NormAxis(s.axis, len(shape))
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		outer, mid, inner = extents(shape, ax)
+		return outer, mid, inner, nil
+	}
+	// Coerce to 2-D [a0*…*a(k-1), ak*…*a(n-1)].
+	r := int64(len(shape))
+	if s.axis < -r || s.axis > r {
+		return 0, 0, 0, fmt.Errorf("axis %d out of range for rank %d", s.axis, r)
+	}
+	a := s.axis
+	if a < 0 {
+		a += r
+	}
+	outer, mid, inner = 1, 1, 1
+	for i, d := range shape {
+		if int64(i) < a {
+			outer *= d
+		} else {
+			mid *= d
+		}
+	}
+	return outer, mid, inner, nil
+}
+
+func (s *softmaxer) infer(in []*tensor.Tensor, out []ops.OutSpec) error {
+	if err := needInputs(in, 1); err != nil {
+		return err
+	}
+	x := in[0]
+	if _, _, _, err := s.extents(x.Shape()); err != nil {
+		return err
+	}
+	if !x.DType().IsFloat() {
+		return fmt.Errorf("unsupported input type %v", x.DType())
+	}
+	out[0].DType = x.DType()
+	out[0].Shape = append(out[0].Shape[:0], x.Shape()...)
+	return nil
+}
+
+func (s *softmaxer) run(in, out []*tensor.Tensor) error {
+	x, y := in[0], out[0]
+	outer, mid, inner, err := s.extents(x.Shape())
+	if err != nil {
+		return err
+	}
+	switch x.DType() {
 	case tensor.Float32:
-		y := tensor.New(dt, x.Shape()...)
-		softmax(mode, x.Float32s(), y.Float32s(), outer, mid, inner)
-		return y, nil
+		xs, ys := x.Float32s(), y.Float32s()
+		if inner == 1 && s.mode != smHard {
+			// Contiguous rows (the last axis, or the legacy 2-D
+			// coercion): per row kernels/elementwise's vectorised
+			// Softmax, or logSoftmaxRow on its vector Max, Exp and Sum;
+			// rows split over the pool when there are enough.
+			if len(xs) > 0 && mid > 0 {
+				runRows(s.pool, softmaxRows, xs, ys, outer, mid, 0, s.mode)
+			}
+			return nil
+		}
+		softmax(s.mode, xs, ys, outer, mid, inner)
 	case tensor.Float64:
-		y := tensor.New(dt, x.Shape()...)
-		softmax(mode, x.Float64s(), y.Float64s(), outer, mid, inner)
-		return y, nil
+		softmax(s.mode, x.Float64s(), y.Float64s(), outer, mid, inner)
 	case tensor.Float16, tensor.BFloat16:
 		w := widen(x)
-		out := make([]float32, len(w))
-		softmax(mode, w, out, outer, mid, inner)
-		return narrow(dt, out, x.Shape()), nil
+		o := make([]float32, len(w))
+		softmax(s.mode, w, o, outer, mid, inner)
+		narrowInto(y, o)
 	default:
-		return nil, fmt.Errorf("unsupported input type %v", dt)
+		return fmt.Errorf("unsupported input type %v", x.DType())
+	}
+	return nil
+}
+
+// softmaxRows normalises rows [lo, hi) of j.x into j.y.
+func softmaxRows(j *rowJob, lo, hi int) {
+	f := kew.Softmax
+	if j.mode == smLog {
+		f = logSoftmaxRow
+	}
+	w := j.width
+	for r := lo; r < hi; r++ {
+		f(j.y[r*w:(r+1)*w], j.x[r*w:(r+1)*w])
 	}
 }
 
-// softmax normalises along the mid extent of in viewed as [outer, mid, inner].
-// Each block of mid rows is walked row by row, keeping per-column running
-// maxima and sums, so memory is read sequentially even when inner > 1.
+// logSoftmaxRow sets dst = x − m − log(Σ exp(x − m)) with m the maximum of
+// the non-empty row x, using dst for the exponentials (so that, unlike
+// kernels/elementwise.LogSoftmax, it needs no scratch).
+func logSoftmaxRow(dst, x []float32) {
+	m := kew.Max(x)
+	for i, v := range x {
+		dst[i] = v - m
+	}
+	kew.Exp(dst, dst)
+	off := m + float32(math.Log(float64(kew.Sum(dst))))
+	for i, v := range x {
+		dst[i] = v - off
+	}
+}
+
+// softmax normalises along the mid extent of in viewed as [outer, mid, inner],
+// writing every element of out. Each block of mid rows is walked row by
+// row, keeping per-column running maxima and sums, so memory is read
+// sequentially even when inner > 1.
 func softmax[T ops.Float](mode smMode, in, out []T, outer, mid, inner int) {
 	if len(in) == 0 || mid == 0 {
 		return
 	}
 	if mode == smHard {
-		idx := make([]int64, inner)
-		for o := 0; o < outer; o++ {
-			base := o * mid * inner
-			argFind(argSpec{max: true, outer: 1, mid: mid, inner: inner}, in[base:base+mid*inner], idx)
-			for i, m := range idx {
-				out[base+int(m)*inner+i] = 1
-			}
-		}
+		hardmax(in, out, outer, mid, inner)
 		return
 	}
 	exp := math.Exp
 	if _, ok := any(in).([]float32); ok {
 		exp = exp32
 	}
-	mx := make([]float64, inner)
-	sum := make([]float64, inner)
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
+	sc.f64 = growSlice(sc.f64, 2*inner)
+	mx, sum := sc.f64[:inner], sc.f64[inner:]
 	for o := 0; o < outer; o++ {
 		blk := in[o*mid*inner : (o+1)*mid*inner]
 		oblk := out[o*mid*inner : (o+1)*mid*inner]
@@ -199,29 +249,21 @@ func softmax[T ops.Float](mode smMode, in, out []T, outer, mid, inner int) {
 	}
 }
 
-// softmaxRows32 is the float32 fast path for contiguous rows (the last
-// axis, or the legacy 2-D coercion): kernels/elementwise's vectorised
-// Softmax or LogSoftmax per row, rows split over pool.
-func softmaxRows32(pool *parallel.Pool, mode smMode, x *tensor.Tensor, rows, width int) *tensor.Tensor {
-	y := tensor.New(tensor.Float32, x.Shape()...)
-	xs, ys := x.Float32s(), y.Float32s()
-	if width == 0 || rows == 0 {
-		return y
-	}
-	f := kew.Softmax
-	if mode == smLog {
-		f = kew.LogSoftmax
-	}
-	run := func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			f(ys[r*width:(r+1)*width], xs[r*width:(r+1)*width])
+// hardmax sets out to 1 at the first maximum of each mid extent of in
+// viewed as [outer, mid, inner] (a NaN counts as the maximum) and to 0
+// elsewhere.
+func hardmax[T ops.Float](in, out []T, outer, mid, inner int) {
+	clear(out)
+	for o := 0; o < outer; o++ {
+		base := o * mid * inner
+		for i := 0; i < inner; i++ {
+			best := 0
+			for m := 1; m < mid; m++ {
+				if better(in[base+m*inner+i], in[base+best*inner+i], true, false) {
+					best = m
+				}
+			}
+			out[base+best*inner+i] = 1
 		}
 	}
-	per := max(1, (1<<14)/width) // rows per task
-	if pool == nil || pool.Threads() == 1 || rows <= per {
-		run(0, rows)
-		return y
-	}
-	pool.Run((rows+per-1)/per, func(_, t int) { run(t*per, min((t+1)*per, rows)) })
-	return y
 }

@@ -56,9 +56,10 @@ func widen(t *tensor.Tensor) []float32 {
 	return out
 }
 
-func narrow(dt tensor.DType, src []float32, shape tensor.Shape) *tensor.Tensor {
-	t := tensor.New(dt, shape...)
-	switch dt {
+// narrowInto encodes src into t, a float16 or bfloat16 tensor of the same
+// length.
+func narrowInto(t *tensor.Tensor, src []float32) {
+	switch t.DType() {
 	case tensor.Float16:
 		d := tensor.Data[tensor.Float16Bits](t)
 		for i, v := range src {
@@ -70,7 +71,6 @@ func narrow(dt tensor.DType, src []float32, shape tensor.Shape) *tensor.Tensor {
 			d[i] = tensor.ToBFloat16(v)
 		}
 	}
-	return t
 }
 
 func dot[T ops.Float](a, b []T) float64 {
@@ -82,8 +82,10 @@ func dot[T ops.Float](a, b []T) float64 {
 	return s
 }
 
-// compute runs every direction of the recurrence and returns Y, Y_h and
-// Y_c (nil where not wanted).
+// compute runs every direction of the recurrence in float64 and returns
+// Y, Y_h and Y_c (nil where not wanted): the path of float64 and
+// half-precision inputs, and the reference the float32 path is tested
+// against.
 //
 // Batch entries are independent, so each is run through its own sequence
 // length in turn; the input projection X·Wᵀ of all time steps is computed up

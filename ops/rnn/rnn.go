@@ -136,7 +136,8 @@ func bind(n *ops.Node, cell cellKind) (ops.Kernel, error) {
 	for d := range s.dirs {
 		s.acts = append(s.acts, all[d*per:(d+1)*per])
 	}
-	return s.run, nil
+	k := newKernel(n, s)
+	return n.Plan(&ops.Planned{Infer: k.infer, Run: k.run})
 }
 
 func (s *spec) input(in []*tensor.Tensor, i int) *tensor.Tensor {
@@ -151,21 +152,27 @@ type dims struct {
 	seq, batch, input, hidden int
 }
 
-func (s *spec) run(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-	x, w, r := s.input(in, 0), s.input(in, 1), s.input(in, 2)
+// check validates a run's inputs as the operator requires and returns its
+// sizes. It reads sequence_lens' values but allocates nothing unless it
+// fails.
+func (s *spec) check(in []*tensor.Tensor) (dims, error) {
+	var d dims
+	x, w, r := s.input(in, inX), s.input(in, inW), s.input(in, inR)
 	if x == nil || w == nil || r == nil {
-		return nil, fmt.Errorf("inputs X, W and R are required")
+		return d, fmt.Errorf("inputs X, W and R are required")
 	}
 	dt := x.DType()
+	if !dt.IsFloat() {
+		return d, fmt.Errorf("unsupported input type %v", dt)
+	}
 	for i, t := range in {
 		if i < numInputs && t != nil && i != inSeqLens && t.DType() != dt {
-			return nil, fmt.Errorf("input %d is %v, X is %v", i, t.DType(), dt)
+			return d, fmt.Errorf("input %d is %v, X is %v", i, t.DType(), dt)
 		}
 	}
 	if x.Rank() != 3 || w.Rank() != 3 || r.Rank() != 3 {
-		return nil, fmt.Errorf("X, W and R must have rank 3, have %v, %v, %v", x.Shape(), w.Shape(), r.Shape())
+		return d, fmt.Errorf("X, W and R must have rank 3, have %v, %v, %v", x.Shape(), w.Shape(), r.Shape())
 	}
-	var d dims
 	xs := x.Shape()
 	if s.layout == 0 {
 		d.seq, d.batch = xs[0], xs[1]
@@ -177,76 +184,145 @@ func (s *spec) run(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	if d.hidden == 0 {
 		d.hidden = r.Shape()[2]
 	}
-	G, H := s.cell.gates(), d.hidden
-	if !w.Shape().Equal(tensor.Shape{s.dirs, G * H, d.input}) {
-		return nil, fmt.Errorf("W has shape %v, want %v", w.Shape(), tensor.Shape{s.dirs, G * H, d.input})
+	G, H, D := s.cell.gates(), d.hidden, s.dirs
+	if ws := w.Shape(); ws[0] != D || ws[1] != G*H || ws[2] != d.input {
+		return d, fmt.Errorf("W has shape %v, want %v", ws, tensor.Shape{D, G * H, d.input})
 	}
-	if !r.Shape().Equal(tensor.Shape{s.dirs, G * H, H}) {
-		return nil, fmt.Errorf("R has shape %v, want %v", r.Shape(), tensor.Shape{s.dirs, G * H, H})
+	if rs := r.Shape(); rs[0] != D || rs[1] != G*H || rs[2] != H {
+		return d, fmt.Errorf("R has shape %v, want %v", rs, tensor.Shape{D, G * H, H})
 	}
-	if b := s.input(in, 3); b != nil && !b.Shape().Equal(tensor.Shape{s.dirs, 2 * G * H}) {
-		return nil, fmt.Errorf("B has shape %v, want %v", b.Shape(), tensor.Shape{s.dirs, 2 * G * H})
+	if b := s.input(in, inB); b != nil {
+		if bs := b.Shape(); len(bs) != 2 || bs[0] != D || bs[1] != 2*G*H {
+			return d, fmt.Errorf("B has shape %v, want %v", bs, tensor.Shape{D, 2 * G * H})
+		}
 	}
-	stateShape := tensor.Shape{s.dirs, d.batch, H}
-	if s.layout == 1 {
-		stateShape = tensor.Shape{d.batch, s.dirs, H}
-	}
-	if h := s.input(in, 5); h != nil && !h.Shape().Equal(stateShape) {
-		return nil, fmt.Errorf("initial_h has shape %v, want %v", h.Shape(), stateShape)
+	if h := s.input(in, inH); h != nil && !s.isState(h.Shape(), d) {
+		return d, fmt.Errorf("initial_h has shape %v, want %v", h.Shape(), s.stateShape(d))
 	}
 	if s.cell == cellLSTM {
-		if c := s.input(in, 6); c != nil && !c.Shape().Equal(stateShape) {
-			return nil, fmt.Errorf("initial_c has shape %v, want %v", c.Shape(), stateShape)
+		if c := s.input(in, inC); c != nil && !s.isState(c.Shape(), d) {
+			return d, fmt.Errorf("initial_c has shape %v, want %v", c.Shape(), s.stateShape(d))
 		}
-		if p := s.input(in, 7); p != nil && !p.Shape().Equal(tensor.Shape{s.dirs, 3 * H}) {
-			return nil, fmt.Errorf("P has shape %v, want %v", p.Shape(), tensor.Shape{s.dirs, 3 * H})
+		if p := s.input(in, inP); p != nil {
+			if ps := p.Shape(); len(ps) != 2 || ps[0] != D || ps[1] != 3*H {
+				return d, fmt.Errorf("P has shape %v, want %v", ps, tensor.Shape{D, 3 * H})
+			}
 		}
 	}
-	lens := make([]int, d.batch)
+	if sl := s.input(in, inSeqLens); sl != nil {
+		if sl.Len() != d.batch {
+			return d, fmt.Errorf("sequence_lens has %d entries, batch is %d", sl.Len(), d.batch)
+		}
+		for i := range d.batch {
+			l, err := seqLen(sl, i)
+			if err != nil {
+				return d, err
+			}
+			if l < 0 || l > int64(d.seq) {
+				return d, fmt.Errorf("sequence_lens[%d] = %d out of range [0, %d]", i, l, d.seq)
+			}
+		}
+	}
+	return d, nil
+}
+
+// seqLen reads entry i of sequence_lens.
+func seqLen(sl *tensor.Tensor, i int) (int64, error) {
+	switch sl.DType() {
+	case tensor.Int32:
+		return int64(sl.Int32s()[i]), nil
+	case tensor.Int64:
+		return sl.Int64s()[i], nil
+	}
+	return 0, fmt.Errorf("sequence_lens: expected an int32 or int64 tensor, got %v", sl.DType())
+}
+
+// lengths fills lens with each batch entry's sequence length (the whole
+// sequence when sequence_lens is omitted); check has validated them.
+func (s *spec) lengths(in []*tensor.Tensor, d dims, lens []int) {
+	sl := s.input(in, inSeqLens)
 	for i := range lens {
 		lens[i] = d.seq
-	}
-	if sl := s.input(in, 4); sl != nil {
-		v, err := ops.Int64s(sl)
-		if err != nil {
-			return nil, fmt.Errorf("sequence_lens: %w", err)
-		}
-		if len(v) != d.batch {
-			return nil, fmt.Errorf("sequence_lens has %d entries, batch is %d", len(v), d.batch)
-		}
-		for i, l := range v {
-			if l < 0 || l > int64(d.seq) {
-				return nil, fmt.Errorf("sequence_lens[%d] = %d out of range [0, %d]", i, l, d.seq)
-			}
+		if sl != nil {
+			l, _ := seqLen(sl, i)
 			lens[i] = int(l)
 		}
 	}
-	yShape := tensor.Shape{d.seq, s.dirs, d.batch, H}
-	if s.layout == 1 {
-		yShape = tensor.Shape{d.batch, d.seq, s.dirs, H}
-	}
-	shapes := []tensor.Shape{yShape, stateShape, stateShape}
-	switch dt {
-	case tensor.Float32:
-		outs := compute(s, d, lens, inputsOf[float32](in))
-		return pack(s, outs, shapes, func(v []float32, sh tensor.Shape) *tensor.Tensor { return tensor.From(v, sh...) }), nil
-	case tensor.Float64:
-		outs := compute(s, d, lens, inputsOf[float64](in))
-		return pack(s, outs, shapes, func(v []float64, sh tensor.Shape) *tensor.Tensor { return tensor.From(v, sh...) }), nil
-	case tensor.Float16, tensor.BFloat16:
-		outs := compute(s, d, lens, widenInputs(in))
-		return pack(s, outs, shapes, func(v []float32, sh tensor.Shape) *tensor.Tensor { return narrow(dt, v, sh) }), nil
-	}
-	return nil, fmt.Errorf("unsupported input type %v", dt)
 }
 
-// pack wraps the computed outputs, leaving omitted ones nil.
-func pack[T any](s *spec, outs [3][]T, shapes []tensor.Shape, mk func([]T, tensor.Shape) *tensor.Tensor) []*tensor.Tensor {
-	res := make([]*tensor.Tensor, s.nout)
-	for i := range res {
-		if i < len(outs) && outs[i] != nil {
-			res[i] = mk(outs[i], shapes[i])
+// stateShape is the shape of initial_h, initial_c, Y_h and Y_c.
+func (s *spec) stateShape(d dims) tensor.Shape {
+	if s.layout == 1 {
+		return tensor.Shape{d.batch, s.dirs, d.hidden}
+	}
+	return tensor.Shape{s.dirs, d.batch, d.hidden}
+}
+
+// isState reports whether sh is the state shape, without allocating.
+func (s *spec) isState(sh tensor.Shape, d dims) bool {
+	if len(sh) != 3 || sh[2] != d.hidden {
+		return false
+	}
+	if s.layout == 1 {
+		return sh[0] == d.batch && sh[1] == s.dirs
+	}
+	return sh[0] == s.dirs && sh[1] == d.batch
+}
+
+// infer reports Y ([seq, dirs, batch, hidden], or [batch, seq, dirs,
+// hidden] with layout 1), Y_h and Y_c (the state shape).
+func (k *kernel) infer(in []*tensor.Tensor, out []ops.OutSpec) error {
+	s := k.s
+	d, err := s.check(in)
+	if err != nil {
+		return err
+	}
+	dt := in[inX].DType()
+	for i := range out {
+		out[i].DType = dt
+		switch {
+		case i == 0 && s.layout == 0:
+			out[i].Shape = append(out[i].Shape[:0], d.seq, s.dirs, d.batch, d.hidden)
+		case i == 0:
+			out[i].Shape = append(out[i].Shape[:0], d.batch, d.seq, s.dirs, d.hidden)
+		case s.layout == 0:
+			out[i].Shape = append(out[i].Shape[:0], s.dirs, d.batch, d.hidden)
+		default:
+			out[i].Shape = append(out[i].Shape[:0], d.batch, s.dirs, d.hidden)
 		}
 	}
-	return res
+	return nil
+}
+
+func (k *kernel) run(in, out []*tensor.Tensor) error {
+	s := k.s
+	d, err := s.check(in)
+	if err != nil {
+		return err
+	}
+	dt := in[inX].DType()
+	if dt == tensor.Float32 {
+		k.run32(in, out, d)
+		return nil
+	}
+	// Other float types: the float64 reference recurrence.
+	lens := make([]int, d.batch)
+	s.lengths(in, d, lens)
+	switch dt {
+	case tensor.Float64:
+		res := compute(s, d, lens, inputsOf[float64](in))
+		for i, t := range out {
+			if t != nil && i < len(res) {
+				copy(t.Float64s(), res[i])
+			}
+		}
+	default: // float16, bfloat16
+		res := compute(s, d, lens, widenInputs(in))
+		for i, t := range out {
+			if t != nil && i < len(res) {
+				narrowInto(t, res[i])
+			}
+		}
+	}
+	return nil
 }
