@@ -130,51 +130,50 @@ func unsignedBin[T Unsigned](k binKind) func(a, b T) T {
 	return nil
 }
 
-func binSame[T tensor.Elem](a, b *tensor.Tensor, os tensor.Shape, f func(a, b T) T) (*tensor.Tensor, error) {
-	if f == nil {
-		return nil, fmt.Errorf("input type %v is not supported", a.DType())
+// arithSupports reports whether k is defined on element type dt.
+func arithSupports(k binKind, dt tensor.DType) bool {
+	switch {
+	case dt.IsFloat(), dt.IsInt() && dt.IsSigned():
+		return k != bShl && k != bShr
+	case dt.IsInt():
+		return true
 	}
-	return binTyped(a, b, a.DType(), os, f), nil
+	return false
 }
 
-// arith computes k over the broadcast of a and b (same dtype).
-func arith(k binKind, a, b *tensor.Tensor) (*tensor.Tensor, error) {
-	if err := sameType(a, b); err != nil {
-		return nil, err
-	}
-	os, err := broadcastOut(a, b)
-	if err != nil {
-		return nil, err
-	}
-	switch dt := a.DType(); dt {
+// arithInto sets y = a k b over their broadcast bc, for any type
+// arithSupports (y may be a when a is not broadcast).
+func arithInto(k binKind, bc *bcast, a, b, y *tensor.Tensor) {
+	switch a.DType() {
 	case tensor.Float32:
-		return binSame(a, b, os, floatBin[float32](k))
-	case tensor.Float64:
-		return binSame(a, b, os, floatBin[float64](k))
-	case tensor.Float16, tensor.BFloat16:
-		y, err := binSame(widen(a), widen(b), os, floatBin[float32](k))
-		if err != nil {
-			return nil, err
+		if fast32(k) {
+			arith32(k, bc, 0, bc.n, y.Float32s(), a.Float32s(), b.Float32s())
+			return
 		}
-		return narrow(y, dt), nil
+		binBC(bc, 0, bc.n, y.Float32s(), a.Float32s(), b.Float32s(), floatBin[float32](k))
+	case tensor.Float64:
+		binBC(bc, 0, bc.n, y.Float64s(), a.Float64s(), b.Float64s(), floatBin[float64](k))
+	case tensor.Float16, tensor.BFloat16:
+		ys := make([]float32, bc.n)
+		binBC(bc, 0, bc.n, ys, widen(a).Float32s(), widen(b).Float32s(), floatBin[float32](k))
+		narrowInto(y, ys)
 	case tensor.Int8:
-		return binSame(a, b, os, signedBin[int8](k))
+		binBC(bc, 0, bc.n, tensor.Data[int8](y), tensor.Data[int8](a), tensor.Data[int8](b), signedBin[int8](k))
 	case tensor.Int16:
-		return binSame(a, b, os, signedBin[int16](k))
+		binBC(bc, 0, bc.n, tensor.Data[int16](y), tensor.Data[int16](a), tensor.Data[int16](b), signedBin[int16](k))
 	case tensor.Int32:
-		return binSame(a, b, os, signedBin[int32](k))
+		binBC(bc, 0, bc.n, tensor.Data[int32](y), tensor.Data[int32](a), tensor.Data[int32](b), signedBin[int32](k))
 	case tensor.Int64:
-		return binSame(a, b, os, signedBin[int64](k))
+		binBC(bc, 0, bc.n, tensor.Data[int64](y), tensor.Data[int64](a), tensor.Data[int64](b), signedBin[int64](k))
 	case tensor.Uint8:
-		return binSame(a, b, os, unsignedBin[uint8](k))
+		binBC(bc, 0, bc.n, tensor.Data[uint8](y), tensor.Data[uint8](a), tensor.Data[uint8](b), unsignedBin[uint8](k))
 	case tensor.Uint16:
-		return binSame(a, b, os, unsignedBin[uint16](k))
+		binBC(bc, 0, bc.n, tensor.Data[uint16](y), tensor.Data[uint16](a), tensor.Data[uint16](b), unsignedBin[uint16](k))
 	case tensor.Uint32:
-		return binSame(a, b, os, unsignedBin[uint32](k))
+		binBC(bc, 0, bc.n, tensor.Data[uint32](y), tensor.Data[uint32](a), tensor.Data[uint32](b), unsignedBin[uint32](k))
 	case tensor.Uint64:
-		return binSame(a, b, os, unsignedBin[uint64](k))
+		binBC(bc, 0, bc.n, tensor.Data[uint64](y), tensor.Data[uint64](a), tensor.Data[uint64](b), unsignedBin[uint64](k))
 	}
-	return nil, fmt.Errorf("input type %v is not supported", a.DType())
 }
 
 // legacyBroadcast holds the broadcast/axis attributes of opset < 7 binary
@@ -202,13 +201,14 @@ func readLegacy(n *ops.Node) (legacyBroadcast, error) {
 	return l, nil
 }
 
-// adjust returns b reshaped so that numpy broadcasting aligns it with a as
-// the legacy rule prescribes.
-func (l legacyBroadcast) adjust(a, b *tensor.Tensor) (*tensor.Tensor, error) {
+// shape returns B's shape bs as numpy broadcasting must see it to align B
+// with A (of shape as) the way the legacy rule prescribes: bs itself when
+// the rule is off, else bs padded with 1s, built in buf.
+func (l legacyBroadcast) shape(as, bs tensor.Shape, buf []int) (tensor.Shape, error) {
 	if !l.on {
-		return b, nil
+		return bs, nil
 	}
-	ra, rb := a.Rank(), b.Rank()
+	ra, rb := len(as), len(bs)
 	if rb > ra {
 		return nil, fmt.Errorf("legacy broadcast: B has rank %d above A's %d", rb, ra)
 	}
@@ -220,14 +220,67 @@ func (l legacyBroadcast) adjust(a, b *tensor.Tensor) (*tensor.Tensor, error) {
 		}
 	}
 	if axis < 0 || axis+int64(rb) > int64(ra) {
-		return nil, fmt.Errorf("legacy broadcast: axis %d does not fit shapes %v and %v", l.axis, a.Shape(), b.Shape())
+		return nil, fmt.Errorf("legacy broadcast: axis %d does not fit shapes %s and %s", l.axis, fmtShape(as), fmtShape(bs))
 	}
-	shape := make([]int, ra)
-	for i := range shape {
-		shape[i] = 1
+	shape := buf[:0]
+	for range ra {
+		shape = append(shape, 1)
 	}
-	copy(shape[axis:], b.Shape())
-	return b.Reshape(shape...)
+	copy(shape[axis:], bs)
+	return shape, nil
+}
+
+// operands returns a binary node's inputs A and B with B's shape as the
+// legacy rule aligns it (built in buf when it differs from B's).
+func (l legacyBroadcast) operands(in []*tensor.Tensor, buf []int) (a, b *tensor.Tensor, bs tensor.Shape, err error) {
+	if err := need(in, 2); err != nil {
+		return nil, nil, nil, err
+	}
+	a, b = in[0], in[1]
+	bs, err = l.shape(a.Shape(), b.Shape(), buf)
+	return a, b, bs, err
+}
+
+// planBinary ends the bind function of a broadcasting binary operator:
+// check validates the operands' types and returns the output's; run
+// computes y from A and B, broadcasting B as if of shape bs. Errors other
+// than those of the legacy rule are prefixed with name.
+func planBinary(n *ops.Node, name string, check func(a, b tensor.DType) (tensor.DType, error),
+	run func(a, b, y *tensor.Tensor, bs tensor.Shape)) (ops.Kernel, error) {
+	lg, err := readLegacy(n)
+	if err != nil {
+		return nil, err
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			var buf [bcInline]int
+			a, b, bs, err := lg.operands(in, buf[:])
+			if err != nil {
+				return err
+			}
+			dt, err := check(a.DType(), b.DType())
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			os, err := broadcastInto(out[0].Shape, a.Shape(), bs)
+			out[0].Shape = os
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			out[0].DType = dt
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			// No stack buffer for B's shape: it would escape through run
+			// (only the legacy rule allocates).
+			a, b, bs, err := lg.operands(in, nil)
+			if err != nil {
+				return err
+			}
+			run(a, b, out[0], bs)
+			return nil
+		},
+	})
 }
 
 func bindArith(k binKind) ops.BindFunc {
@@ -238,23 +291,47 @@ func bindArith(k binKind) ops.BindFunc {
 		}
 		name := binNames[k]
 		pool := n.Pool
-		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-			if err := need(in, 2); err != nil {
-				return nil, err
-			}
-			b, err := lg.adjust(in[0], in[1])
-			if err != nil {
-				return nil, err
-			}
-			if out := arith32(pool, k, in[0], b); out != nil {
-				return []*tensor.Tensor{out}, nil
-			}
-			out, err := arith(k, in[0], b)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
-			}
-			return []*tensor.Tensor{out}, nil
-		}, nil
+		return n.Plan(&ops.Planned{
+			Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+				var buf [bcInline]int
+				a, b, bs, err := lg.operands(in, buf[:])
+				if err != nil {
+					return err
+				}
+				if err := sameType(a, b); err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				os, err := broadcastInto(out[0].Shape, a.Shape(), bs)
+				out[0].Shape = os
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				if !arithSupports(k, a.DType()) {
+					return fmt.Errorf("%s: input type %v is not supported", name, a.DType())
+				}
+				out[0].DType = a.DType()
+				return nil
+			},
+			Run: func(in, out []*tensor.Tensor) error {
+				var buf [bcInline]int
+				a, b, bs, err := lg.operands(in, buf[:])
+				if err != nil {
+					return err
+				}
+				y := out[0]
+				if a.DType() == tensor.Float32 && fast32(k) {
+					w := newWork(arithWork)
+					w.k, w.o, w.a, w.b = k, y.Float32s(), a.Float32s(), b.Float32s()
+					w.bc.init(y.Shape(), a.Shape(), bs)
+					w.run(pool, len(w.o))
+					return nil
+				}
+				var bc bcast
+				bc.init(y.Shape(), a.Shape(), bs)
+				arithInto(k, &bc, a, b, y)
+				return nil
+			},
+		})
 	}
 }
 
@@ -317,77 +394,71 @@ func cmpFn[T cmp.Ordered](k cmpKind) func(a, b T) bool {
 	return nil
 }
 
-func cmpT[T interface {
-	tensor.Elem
-	cmp.Ordered
-}](a, b *tensor.Tensor, os tensor.Shape, k cmpKind) *tensor.Tensor {
-	return binTyped(a, b, tensor.Bool, os, cmpFn[T](k))
+// cmp32 holds the float32 comparisons as plain functions (a closure made by
+// the generic cmpFn carries its dictionary: an allocation per call).
+var cmp32 = [...]func(a, b float32) bool{
+	cEq: func(a, b float32) bool { return a == b },
+	cGt: func(a, b float32) bool { return a > b },
+	cLt: func(a, b float32) bool { return a < b },
+	cGe: func(a, b float32) bool { return a >= b },
+	cLe: func(a, b float32) bool { return a <= b },
 }
 
-func compare(k cmpKind, a, b *tensor.Tensor) (*tensor.Tensor, error) {
-	if err := sameType(a, b); err != nil {
-		return nil, err
-	}
-	os, err := broadcastOut(a, b)
-	if err != nil {
-		return nil, err
-	}
+// cmpSupports reports whether k is defined on element type dt.
+func cmpSupports(k cmpKind, dt tensor.DType) bool {
+	return dt.IsFloat() || dt.IsInt() || dt == tensor.String || (dt == tensor.Bool && k == cEq)
+}
+
+// compareInto sets the bool tensor y to a k b, broadcasting B as if of
+// shape bs.
+func compareInto(k cmpKind, a, b, y *tensor.Tensor, bs tensor.Shape) {
+	var bcv bcast
+	bc := &bcv
+	bc.init(y.Shape(), a.Shape(), bs)
+	o := y.Bools()
 	switch a.DType() {
 	case tensor.Float32:
-		return cmpT[float32](a, b, os, k), nil
+		binBC(bc, 0, bc.n, o, a.Float32s(), b.Float32s(), cmp32[k])
 	case tensor.Float64:
-		return cmpT[float64](a, b, os, k), nil
+		binBC(bc, 0, bc.n, o, a.Float64s(), b.Float64s(), cmpFn[float64](k))
 	case tensor.Float16, tensor.BFloat16:
-		return cmpT[float32](widen(a), widen(b), os, k), nil
+		binBC(bc, 0, bc.n, o, widen(a).Float32s(), widen(b).Float32s(), cmpFn[float32](k))
 	case tensor.Int8:
-		return cmpT[int8](a, b, os, k), nil
+		binBC(bc, 0, bc.n, o, tensor.Data[int8](a), tensor.Data[int8](b), cmpFn[int8](k))
 	case tensor.Int16:
-		return cmpT[int16](a, b, os, k), nil
+		binBC(bc, 0, bc.n, o, tensor.Data[int16](a), tensor.Data[int16](b), cmpFn[int16](k))
 	case tensor.Int32:
-		return cmpT[int32](a, b, os, k), nil
+		binBC(bc, 0, bc.n, o, tensor.Data[int32](a), tensor.Data[int32](b), cmpFn[int32](k))
 	case tensor.Int64:
-		return cmpT[int64](a, b, os, k), nil
+		binBC(bc, 0, bc.n, o, tensor.Data[int64](a), tensor.Data[int64](b), cmpFn[int64](k))
 	case tensor.Uint8:
-		return cmpT[uint8](a, b, os, k), nil
+		binBC(bc, 0, bc.n, o, tensor.Data[uint8](a), tensor.Data[uint8](b), cmpFn[uint8](k))
 	case tensor.Uint16:
-		return cmpT[uint16](a, b, os, k), nil
+		binBC(bc, 0, bc.n, o, tensor.Data[uint16](a), tensor.Data[uint16](b), cmpFn[uint16](k))
 	case tensor.Uint32:
-		return cmpT[uint32](a, b, os, k), nil
+		binBC(bc, 0, bc.n, o, tensor.Data[uint32](a), tensor.Data[uint32](b), cmpFn[uint32](k))
 	case tensor.Uint64:
-		return cmpT[uint64](a, b, os, k), nil
+		binBC(bc, 0, bc.n, o, tensor.Data[uint64](a), tensor.Data[uint64](b), cmpFn[uint64](k))
 	case tensor.Bool:
-		if k != cEq {
-			break
-		}
-		return binTyped(a, b, tensor.Bool, os, func(x, y bool) bool { return x == y }), nil
+		binBC(bc, 0, bc.n, o, a.Bools(), b.Bools(), func(x, y bool) bool { return x == y })
 	case tensor.String:
-		out := tensor.New(tensor.Bool, os...)
-		ops.Binary(a.Strings(), a.Shape(), b.Strings(), b.Shape(), out.Bools(), os, cmpFn[string](k))
-		return out, nil
+		binBC(bc, 0, bc.n, o, a.Strings(), b.Strings(), cmpFn[string](k))
 	}
-	return nil, fmt.Errorf("input type %v is not supported", a.DType())
 }
 
 func bindCompare(k cmpKind) ops.BindFunc {
 	return func(n *ops.Node) (ops.Kernel, error) {
-		lg, err := readLegacy(n)
-		if err != nil {
-			return nil, err
-		}
-		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-			if err := need(in, 2); err != nil {
-				return nil, err
-			}
-			b, err := lg.adjust(in[0], in[1])
-			if err != nil {
-				return nil, err
-			}
-			out, err := compare(k, in[0], b)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", cmpNames[k], err)
-			}
-			return []*tensor.Tensor{out}, nil
-		}, nil
+		return planBinary(n, cmpNames[k],
+			func(a, b tensor.DType) (tensor.DType, error) {
+				if a != b {
+					return 0, fmt.Errorf("input types differ: %v and %v", a, b)
+				}
+				if !cmpSupports(k, a) {
+					return 0, fmt.Errorf("input type %v is not supported", a)
+				}
+				return tensor.Bool, nil
+			},
+			func(a, b, y *tensor.Tensor, bs tensor.Shape) { compareInto(k, a, b, y, bs) })
 	}
 }
 
@@ -395,199 +466,21 @@ func bindCompare(k cmpKind) ops.BindFunc {
 
 func bindLogical(name string, f func(a, b bool) bool) ops.BindFunc {
 	return func(n *ops.Node) (ops.Kernel, error) {
-		lg, err := readLegacy(n)
-		if err != nil {
-			return nil, err
-		}
-		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-			if err := need(in, 2); err != nil {
-				return nil, err
-			}
-			a := in[0]
-			b, err := lg.adjust(a, in[1])
-			if err != nil {
-				return nil, err
-			}
-			if a.DType() != tensor.Bool || b.DType() != tensor.Bool {
-				return nil, fmt.Errorf("%s: inputs must be bool, got %v and %v", name, a.DType(), b.DType())
-			}
-			os, err := broadcastOut(a, b)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
-			}
-			return []*tensor.Tensor{binTyped(a, b, tensor.Bool, os, f)}, nil
-		}, nil
+		return planBinary(n, name,
+			func(a, b tensor.DType) (tensor.DType, error) {
+				if a != tensor.Bool || b != tensor.Bool {
+					return 0, fmt.Errorf("inputs must be bool, got %v and %v", a, b)
+				}
+				return tensor.Bool, nil
+			},
+			func(a, b, y *tensor.Tensor, bs tensor.Shape) { logicalInto(f, a, b, y, bs) })
 	}
 }
 
-// ---- Pow ----
-
-// asFloat64 returns a Float64 tensor with t's values.
-func asFloat64(t *tensor.Tensor) (*tensor.Tensor, error) {
-	if t.DType() == tensor.Float64 {
-		return t, nil
-	}
-	v, err := tensor.ToFloat64(t)
-	if err != nil {
-		return nil, err
-	}
-	out := tensor.New(tensor.Float64, t.Shape()...)
-	copy(out.Float64s(), v)
-	return out, nil
-}
-
-func widenInts[T Integer](dst []int64, src []T) {
-	for i, v := range src {
-		dst[i] = int64(v)
-	}
-}
-
-// asInt64 returns an Int64 tensor with the values of integer tensor t.
-func asInt64(t *tensor.Tensor) (*tensor.Tensor, error) {
-	if t.DType() == tensor.Int64 {
-		return t, nil
-	}
-	out := tensor.New(tensor.Int64, t.Shape()...)
-	o := out.Int64s()
-	switch t.DType() {
-	case tensor.Int8:
-		widenInts(o, tensor.Data[int8](t))
-	case tensor.Int16:
-		widenInts(o, tensor.Data[int16](t))
-	case tensor.Int32:
-		widenInts(o, tensor.Data[int32](t))
-	case tensor.Uint8:
-		widenInts(o, tensor.Data[uint8](t))
-	case tensor.Uint16:
-		widenInts(o, tensor.Data[uint16](t))
-	case tensor.Uint32:
-		widenInts(o, tensor.Data[uint32](t))
-	case tensor.Uint64:
-		widenInts(o, tensor.Data[uint64](t))
-	default:
-		return nil, fmt.Errorf("%v is not an integer type", t.DType())
-	}
-	return out, nil
-}
-
-// ipow raises x to the integer power e with wrap-around; negative powers
-// truncate toward zero (0 unless |x| is 1; 0 for x == 0).
-func ipow[T Integer](x T, e int64) T {
-	if e < 0 {
-		switch {
-		case x == 1:
-			return 1
-		case x < 0 && x+1 == 0:
-			if e&1 != 0 {
-				return x
-			}
-			return 1
-		}
-		return 0
-	}
-	r := T(1)
-	for e > 0 {
-		if e&1 != 0 {
-			r *= x
-		}
-		x *= x
-		e >>= 1
-	}
-	return r
-}
-
-func powFloat[T ops.Float](a, e *tensor.Tensor, os tensor.Shape) (*tensor.Tensor, error) {
-	if e.DType() == a.DType() {
-		return binTyped(a, e, a.DType(), os, func(x, y T) T { return T(math.Pow(float64(x), float64(y))) }), nil
-	}
-	ef, err := asFloat64(widen(e))
-	if err != nil {
-		return nil, err
-	}
-	return binTyped(a, ef, a.DType(), os, func(x T, y float64) T { return T(math.Pow(float64(x), y)) }), nil
-}
-
-func powInt[T Integer](a, e *tensor.Tensor, os tensor.Shape) (*tensor.Tensor, error) {
-	if e.DType().IsInt() {
-		ei, err := asInt64(e)
-		if err != nil {
-			return nil, err
-		}
-		return binTyped(a, ei, a.DType(), os, ipow[T]), nil
-	}
-	ef, err := asFloat64(widen(e))
-	if err != nil {
-		return nil, err
-	}
-	return binTyped(a, ef, a.DType(), os, func(x T, y float64) T { return T(math.Pow(float64(x), y)) }), nil
-}
-
-func pow(a, e *tensor.Tensor) (*tensor.Tensor, error) {
-	os, err := broadcastOut(a, e)
-	if err != nil {
-		return nil, err
-	}
-	if e.DType() == tensor.String || e.DType() == tensor.Bool {
-		return nil, fmt.Errorf("exponent type %v is not supported", e.DType())
-	}
-	switch dt := a.DType(); dt {
-	case tensor.Float32:
-		return powFloat[float32](a, e, os)
-	case tensor.Float64:
-		return powFloat[float64](a, e, os)
-	case tensor.Float16, tensor.BFloat16:
-		e2 := e
-		if e.DType() == dt {
-			e2 = widen(e)
-		}
-		y, err := powFloat[float32](widen(a), e2, os)
-		if err != nil {
-			return nil, err
-		}
-		return narrow(y, dt), nil
-	case tensor.Int8:
-		return powInt[int8](a, e, os)
-	case tensor.Int16:
-		return powInt[int16](a, e, os)
-	case tensor.Int32:
-		return powInt[int32](a, e, os)
-	case tensor.Int64:
-		return powInt[int64](a, e, os)
-	case tensor.Uint8:
-		return powInt[uint8](a, e, os)
-	case tensor.Uint16:
-		return powInt[uint16](a, e, os)
-	case tensor.Uint32:
-		return powInt[uint32](a, e, os)
-	case tensor.Uint64:
-		return powInt[uint64](a, e, os)
-	}
-	return nil, fmt.Errorf("base type %v is not supported", a.DType())
-}
-
-func bindPow(n *ops.Node) (ops.Kernel, error) {
-	lg, err := readLegacy(n)
-	if err != nil {
-		return nil, err
-	}
-	mixed := n.Opset >= 12
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := need(in, 2); err != nil {
-			return nil, err
-		}
-		b, err := lg.adjust(in[0], in[1])
-		if err != nil {
-			return nil, err
-		}
-		if !mixed {
-			if err := sameType(in[0], b); err != nil {
-				return nil, fmt.Errorf("Pow: %w", err)
-			}
-		}
-		out, err := pow(in[0], b)
-		if err != nil {
-			return nil, fmt.Errorf("Pow: %w", err)
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+// logicalInto sets the bool tensor y to f(a, b), broadcasting B as if of
+// shape bs.
+func logicalInto(f func(a, b bool) bool, a, b, y *tensor.Tensor, bs tensor.Shape) {
+	var bc bcast
+	bc.init(y.Shape(), a.Shape(), bs)
+	binBC(&bc, 0, bc.n, y.Bools(), a.Bools(), b.Bools(), f)
 }

@@ -61,94 +61,147 @@ func bindCast(n *ops.Node) (ops.Kernel, error) {
 		}
 		to = tensor.DType(v)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := need(in, 1); err != nil {
-			return nil, err
-		}
-		out, err := castTensor(in[0], to)
-		if err != nil {
-			return nil, fmt.Errorf("Cast: %w", err)
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if err := need(in, 1); err != nil {
+				return err
+			}
+			sameAs(in[0], out)
+			out[0].DType = to
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			if err := castInto(in[0], out[0]); err != nil {
+				return fmt.Errorf("Cast: %w", err)
+			}
+			return nil
+		},
+	})
 }
 
 func bindCastLike(n *ops.Node) (ops.Kernel, error) {
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := need(in, 2); err != nil {
-			return nil, err
-		}
-		out, err := castTensor(in[0], in[1].DType())
-		if err != nil {
-			return nil, fmt.Errorf("CastLike: %w", err)
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if err := need(in, 2); err != nil {
+				return err
+			}
+			sameAs(in[0], out)
+			out[0].DType = in[1].DType()
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			if err := castInto(in[0], out[0]); err != nil {
+				return fmt.Errorf("CastLike: %w", err)
+			}
+			return nil
+		},
+	})
 }
 
 // castTensor converts x to dtype to. It returns x itself when no conversion
 // is needed.
 func castTensor(x *tensor.Tensor, to tensor.DType) (*tensor.Tensor, error) {
-	from := x.DType()
-	if from == to {
+	if x.DType() == to {
 		return x, nil
 	}
 	if !to.Valid() {
 		return nil, fmt.Errorf("cannot cast to %v", to)
 	}
-	if to == tensor.String {
-		return toStrings(x)
-	}
-	if from == tensor.String {
-		return fromStrings(x, to)
-	}
 	out := tensor.New(to, x.Shape()...)
-	switch {
-	case from.IsFloat():
-		v, err := tensor.ToFloat64(x)
-		if err != nil {
-			return nil, err
-		}
-		writeF64(out, v)
-	case from == tensor.Bool || from.IsInt() && from.IsSigned():
-		v, err := signedWide(x)
-		if err != nil {
-			return nil, err
-		}
-		writeI64(out, v)
-	case from.IsInt():
-		v, err := unsignedWide(x)
-		if err != nil {
-			return nil, err
-		}
-		writeU64(out, v)
-	default:
-		return nil, fmt.Errorf("cannot cast from %v", from)
+	if err := castInto(x, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-func signedWide(x *tensor.Tensor) ([]int64, error) {
-	v := make([]int64, x.Len())
+// castInto converts the elements of x into y, a tensor of x's shape and
+// any storable type.
+func castInto(x, y *tensor.Tensor) error {
+	from, to := x.DType(), y.DType()
+	switch {
+	case from == to:
+		copyTensor(y, x)
+	case to == tensor.String:
+		return toStringsInto(y.Strings(), x)
+	case from == tensor.String:
+		return fromStringsInto(y, x.Strings())
+	default:
+		return castNumeric(x, y)
+	}
+	return nil
+}
+
+// castChunk is the number of elements castNumeric converts through its
+// (stack) buffer at a time.
+const castChunk = 256
+
+// castNumeric converts numeric or bool x into y (another such type)
+// through float64 (from floats), int64 (from signed integers and bool) or
+// uint64 (from unsigned integers), without allocating.
+func castNumeric(x, y *tensor.Tensor) error {
+	n, from := x.Len(), x.DType()
+	switch {
+	case from.IsFloat():
+		var buf [castChunk]float64
+		for lo := 0; lo < n; lo += castChunk {
+			v := buf[:min(castChunk, n-lo)]
+			readF64(v, x, lo)
+			writeF64(y, lo, v)
+		}
+	case from == tensor.Bool || from.IsInt() && from.IsSigned():
+		var buf [castChunk]int64
+		for lo := 0; lo < n; lo += castChunk {
+			v := buf[:min(castChunk, n-lo)]
+			readI64(v, x, lo)
+			writeI64(y, lo, v)
+		}
+	case from.IsInt():
+		var buf [castChunk]uint64
+		for lo := 0; lo < n; lo += castChunk {
+			v := buf[:min(castChunk, n-lo)]
+			readU64(v, x, lo)
+			writeU64(y, lo, v)
+		}
+	default:
+		return fmt.Errorf("cannot cast from %v", from)
+	}
+	return nil
+}
+
+// readF64 sets dst to the floating-point x's elements from lo on.
+func readF64(dst []float64, x *tensor.Tensor, lo int) {
+	switch x.DType() {
+	case tensor.Float32:
+		mapSlice(dst, x.Float32s()[lo:lo+len(dst)], func(v float32) float64 { return float64(v) })
+	case tensor.Float64:
+		copy(dst, x.Float64s()[lo:])
+	case tensor.Float16:
+		mapSlice(dst, tensor.Data[tensor.Float16Bits](x)[lo:lo+len(dst)], func(v tensor.Float16Bits) float64 { return float64(v.Float32()) })
+	case tensor.BFloat16:
+		mapSlice(dst, tensor.Data[tensor.BFloat16Bits](x)[lo:lo+len(dst)], func(v tensor.BFloat16Bits) float64 { return float64(v.Float32()) })
+	}
+}
+
+// readI64 sets dst to the signed integer or bool x's elements from lo on.
+func readI64(dst []int64, x *tensor.Tensor, lo int) {
+	hi := lo + len(dst)
 	switch x.DType() {
 	case tensor.Bool:
-		for i, b := range x.Bools() {
+		mapSlice(dst, x.Bools()[lo:hi], func(b bool) int64 {
 			if b {
-				v[i] = 1
+				return 1
 			}
-		}
+			return 0
+		})
 	case tensor.Int8:
-		widenInts(v, tensor.Data[int8](x))
+		widenInts(dst, tensor.Data[int8](x)[lo:hi])
 	case tensor.Int16:
-		widenInts(v, tensor.Data[int16](x))
+		widenInts(dst, tensor.Data[int16](x)[lo:hi])
 	case tensor.Int32:
-		widenInts(v, tensor.Data[int32](x))
+		widenInts(dst, tensor.Data[int32](x)[lo:hi])
 	case tensor.Int64:
-		copy(v, x.Int64s())
-	default:
-		return nil, fmt.Errorf("cannot cast from %v", x.DType())
+		copy(dst, x.Int64s()[lo:hi])
 	}
-	return v, nil
 }
 
 func widenU[T Unsigned](dst []uint64, src []T) {
@@ -157,21 +210,19 @@ func widenU[T Unsigned](dst []uint64, src []T) {
 	}
 }
 
-func unsignedWide(x *tensor.Tensor) ([]uint64, error) {
-	v := make([]uint64, x.Len())
+// readU64 sets dst to the unsigned integer x's elements from lo on.
+func readU64(dst []uint64, x *tensor.Tensor, lo int) {
+	hi := lo + len(dst)
 	switch x.DType() {
 	case tensor.Uint8:
-		widenU(v, tensor.Data[uint8](x))
+		widenU(dst, tensor.Data[uint8](x)[lo:hi])
 	case tensor.Uint16:
-		widenU(v, tensor.Data[uint16](x))
+		widenU(dst, tensor.Data[uint16](x)[lo:hi])
 	case tensor.Uint32:
-		widenU(v, tensor.Data[uint32](x))
+		widenU(dst, tensor.Data[uint32](x)[lo:hi])
 	case tensor.Uint64:
-		copy(v, tensor.Data[uint64](x))
-	default:
-		return nil, fmt.Errorf("cannot cast from %v", x.DType())
+		copy(dst, tensor.Data[uint64](x)[lo:hi])
 	}
-	return v, nil
 }
 
 // truncInt converts a float to an integer type by truncation toward zero,
@@ -189,34 +240,36 @@ func f64ToU64(v float64) uint64 {
 	return uint64(int64(v))
 }
 
-func writeF64(out *tensor.Tensor, src []float64) {
+// writeF64 stores src into out's elements from off on, converted to out's
+// type as Cast does from floating-point values.
+func writeF64(out *tensor.Tensor, off int, src []float64) {
 	switch out.DType() {
 	case tensor.Float32:
-		mapSlice(out.Float32s(), src, func(v float64) float32 { return float32(v) })
+		mapSlice(out.Float32s()[off:], src, func(v float64) float32 { return float32(v) })
 	case tensor.Float64:
-		copy(out.Float64s(), src)
+		copy(out.Float64s()[off:], src)
 	case tensor.Float16:
-		mapSlice(tensor.Data[tensor.Float16Bits](out), src, f64ToF16)
+		mapSlice(tensor.Data[tensor.Float16Bits](out)[off:], src, f64ToF16)
 	case tensor.BFloat16:
-		mapSlice(tensor.Data[tensor.BFloat16Bits](out), src, f64ToBF16)
+		mapSlice(tensor.Data[tensor.BFloat16Bits](out)[off:], src, f64ToBF16)
 	case tensor.Bool:
-		mapSlice(out.Bools(), src, func(v float64) bool { return v != 0 })
+		mapSlice(out.Bools()[off:], src, func(v float64) bool { return v != 0 })
 	case tensor.Int8:
-		truncInt(tensor.Data[int8](out), src)
+		truncInt(tensor.Data[int8](out)[off:], src)
 	case tensor.Int16:
-		truncInt(tensor.Data[int16](out), src)
+		truncInt(tensor.Data[int16](out)[off:], src)
 	case tensor.Int32:
-		truncInt(tensor.Data[int32](out), src)
+		truncInt(tensor.Data[int32](out)[off:], src)
 	case tensor.Int64:
-		truncInt(tensor.Data[int64](out), src)
+		truncInt(tensor.Data[int64](out)[off:], src)
 	case tensor.Uint8:
-		truncInt(tensor.Data[uint8](out), src)
+		truncInt(tensor.Data[uint8](out)[off:], src)
 	case tensor.Uint16:
-		truncInt(tensor.Data[uint16](out), src)
+		truncInt(tensor.Data[uint16](out)[off:], src)
 	case tensor.Uint32:
-		truncInt(tensor.Data[uint32](out), src)
+		truncInt(tensor.Data[uint32](out)[off:], src)
 	case tensor.Uint64:
-		mapSlice(tensor.Data[uint64](out), src, f64ToU64)
+		mapSlice(tensor.Data[uint64](out)[off:], src, f64ToU64)
 	}
 }
 
@@ -226,65 +279,69 @@ func narrowInts[S, D Integer](dst []D, src []S) {
 	}
 }
 
-func writeI64(out *tensor.Tensor, src []int64) {
+// writeI64 stores src into out's elements from off on, converted to out's
+// type as Cast does from signed integers and bool.
+func writeI64(out *tensor.Tensor, off int, src []int64) {
 	switch out.DType() {
 	case tensor.Float32:
-		mapSlice(out.Float32s(), src, func(v int64) float32 { return float32(v) })
+		mapSlice(out.Float32s()[off:], src, func(v int64) float32 { return float32(v) })
 	case tensor.Float64:
-		mapSlice(out.Float64s(), src, func(v int64) float64 { return float64(v) })
+		mapSlice(out.Float64s()[off:], src, func(v int64) float64 { return float64(v) })
 	case tensor.Float16:
-		mapSlice(tensor.Data[tensor.Float16Bits](out), src, func(v int64) tensor.Float16Bits { return f64ToF16(float64(v)) })
+		mapSlice(tensor.Data[tensor.Float16Bits](out)[off:], src, func(v int64) tensor.Float16Bits { return f64ToF16(float64(v)) })
 	case tensor.BFloat16:
-		mapSlice(tensor.Data[tensor.BFloat16Bits](out), src, func(v int64) tensor.BFloat16Bits { return f64ToBF16(float64(v)) })
+		mapSlice(tensor.Data[tensor.BFloat16Bits](out)[off:], src, func(v int64) tensor.BFloat16Bits { return f64ToBF16(float64(v)) })
 	case tensor.Bool:
-		mapSlice(out.Bools(), src, func(v int64) bool { return v != 0 })
+		mapSlice(out.Bools()[off:], src, func(v int64) bool { return v != 0 })
 	case tensor.Int8:
-		narrowInts(tensor.Data[int8](out), src)
+		narrowInts(tensor.Data[int8](out)[off:], src)
 	case tensor.Int16:
-		narrowInts(tensor.Data[int16](out), src)
+		narrowInts(tensor.Data[int16](out)[off:], src)
 	case tensor.Int32:
-		narrowInts(tensor.Data[int32](out), src)
+		narrowInts(tensor.Data[int32](out)[off:], src)
 	case tensor.Int64:
-		copy(out.Int64s(), src)
+		copy(out.Int64s()[off:], src)
 	case tensor.Uint8:
-		narrowInts(tensor.Data[uint8](out), src)
+		narrowInts(tensor.Data[uint8](out)[off:], src)
 	case tensor.Uint16:
-		narrowInts(tensor.Data[uint16](out), src)
+		narrowInts(tensor.Data[uint16](out)[off:], src)
 	case tensor.Uint32:
-		narrowInts(tensor.Data[uint32](out), src)
+		narrowInts(tensor.Data[uint32](out)[off:], src)
 	case tensor.Uint64:
-		narrowInts(tensor.Data[uint64](out), src)
+		narrowInts(tensor.Data[uint64](out)[off:], src)
 	}
 }
 
-func writeU64(out *tensor.Tensor, src []uint64) {
+// writeU64 stores src into out's elements from off on, converted to out's
+// type as Cast does from unsigned integers.
+func writeU64(out *tensor.Tensor, off int, src []uint64) {
 	switch out.DType() {
 	case tensor.Float32:
-		mapSlice(out.Float32s(), src, func(v uint64) float32 { return float32(v) })
+		mapSlice(out.Float32s()[off:], src, func(v uint64) float32 { return float32(v) })
 	case tensor.Float64:
-		mapSlice(out.Float64s(), src, func(v uint64) float64 { return float64(v) })
+		mapSlice(out.Float64s()[off:], src, func(v uint64) float64 { return float64(v) })
 	case tensor.Float16:
-		mapSlice(tensor.Data[tensor.Float16Bits](out), src, func(v uint64) tensor.Float16Bits { return f64ToF16(float64(v)) })
+		mapSlice(tensor.Data[tensor.Float16Bits](out)[off:], src, func(v uint64) tensor.Float16Bits { return f64ToF16(float64(v)) })
 	case tensor.BFloat16:
-		mapSlice(tensor.Data[tensor.BFloat16Bits](out), src, func(v uint64) tensor.BFloat16Bits { return f64ToBF16(float64(v)) })
+		mapSlice(tensor.Data[tensor.BFloat16Bits](out)[off:], src, func(v uint64) tensor.BFloat16Bits { return f64ToBF16(float64(v)) })
 	case tensor.Bool:
-		mapSlice(out.Bools(), src, func(v uint64) bool { return v != 0 })
+		mapSlice(out.Bools()[off:], src, func(v uint64) bool { return v != 0 })
 	case tensor.Int8:
-		narrowInts(tensor.Data[int8](out), src)
+		narrowInts(tensor.Data[int8](out)[off:], src)
 	case tensor.Int16:
-		narrowInts(tensor.Data[int16](out), src)
+		narrowInts(tensor.Data[int16](out)[off:], src)
 	case tensor.Int32:
-		narrowInts(tensor.Data[int32](out), src)
+		narrowInts(tensor.Data[int32](out)[off:], src)
 	case tensor.Int64:
-		narrowInts(tensor.Data[int64](out), src)
+		narrowInts(tensor.Data[int64](out)[off:], src)
 	case tensor.Uint8:
-		narrowInts(tensor.Data[uint8](out), src)
+		narrowInts(tensor.Data[uint8](out)[off:], src)
 	case tensor.Uint16:
-		narrowInts(tensor.Data[uint16](out), src)
+		narrowInts(tensor.Data[uint16](out)[off:], src)
 	case tensor.Uint32:
-		narrowInts(tensor.Data[uint32](out), src)
+		narrowInts(tensor.Data[uint32](out)[off:], src)
 	case tensor.Uint64:
-		copy(tensor.Data[uint64](out), src)
+		copy(tensor.Data[uint64](out)[off:], src)
 	}
 }
 
@@ -346,9 +403,8 @@ func boolString(b bool) string {
 	return "False"
 }
 
-func toStrings(x *tensor.Tensor) (*tensor.Tensor, error) {
-	out := tensor.New(tensor.String, x.Shape()...)
-	o := out.Strings()
+// toStringsInto formats x's elements into o as numpy's str() does.
+func toStringsInto(o []string, x *tensor.Tensor) error {
 	dt := x.DType()
 	switch {
 	case dt == tensor.Bool:
@@ -356,27 +412,23 @@ func toStrings(x *tensor.Tensor) (*tensor.Tensor, error) {
 	case dt.IsFloat():
 		v, err := tensor.ToFloat64(x)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for i, f := range v {
 			o[i] = formatFloat(f, dt)
 		}
 	case dt.IsInt() && dt.IsSigned():
-		v, err := signedWide(x)
-		if err != nil {
-			return nil, err
-		}
+		v := make([]int64, len(o))
+		readI64(v, x, 0)
 		mapSlice(o, v, func(i int64) string { return strconv.FormatInt(i, 10) })
 	case dt.IsInt():
-		v, err := unsignedWide(x)
-		if err != nil {
-			return nil, err
-		}
+		v := make([]uint64, len(o))
+		readU64(v, x, 0)
 		mapSlice(o, v, func(i uint64) string { return strconv.FormatUint(i, 10) })
 	default:
-		return nil, fmt.Errorf("cannot cast %v to string", dt)
+		return fmt.Errorf("cannot cast %v to string", dt)
 	}
-	return out, nil
+	return nil
 }
 
 // parseFloatString parses a numeric string: plain or scientific notation,
@@ -393,9 +445,10 @@ func parseFloatString(s string, bits int) (float64, error) {
 	return v, nil
 }
 
-func fromStrings(x *tensor.Tensor, to tensor.DType) (*tensor.Tensor, error) {
-	src := x.Strings()
-	out := tensor.New(to, x.Shape()...)
+// fromStringsInto parses src into out, a numeric or bool tensor of as many
+// elements.
+func fromStringsInto(out *tensor.Tensor, src []string) error {
+	to := out.DType()
 	switch {
 	case to.IsFloat():
 		bits := 64
@@ -406,11 +459,11 @@ func fromStrings(x *tensor.Tensor, to tensor.DType) (*tensor.Tensor, error) {
 		for i, s := range src {
 			f, err := parseFloatString(s, bits)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			v[i] = f
 		}
-		writeF64(out, v)
+		writeF64(out, 0, v)
 	case to == tensor.Bool:
 		o := out.Bools()
 		for i, s := range src {
@@ -420,11 +473,12 @@ func fromStrings(x *tensor.Tensor, to tensor.DType) (*tensor.Tensor, error) {
 				o[i] = true
 				continue
 			case "false":
+				o[i] = false
 				continue
 			}
 			f, err := parseFloatString(t, 64)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			o[i] = f != 0
 		}
@@ -438,11 +492,11 @@ func fromStrings(x *tensor.Tensor, to tensor.DType) (*tensor.Tensor, error) {
 			}
 			f, err := parseFloatString(t, 64)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			v[i] = int64(f)
 		}
-		writeI64(out, v)
+		writeI64(out, 0, v)
 	case to.IsInt():
 		v := make([]uint64, len(src))
 		for i, s := range src {
@@ -457,13 +511,13 @@ func fromStrings(x *tensor.Tensor, to tensor.DType) (*tensor.Tensor, error) {
 			}
 			f, err := parseFloatString(t, 64)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			v[i] = f64ToU64(f)
 		}
-		writeU64(out, v)
+		writeU64(out, 0, v)
 	default:
-		return nil, fmt.Errorf("cannot cast string to %v", to)
+		return fmt.Errorf("cannot cast string to %v", to)
 	}
-	return out, nil
+	return nil
 }

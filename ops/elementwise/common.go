@@ -3,7 +3,6 @@ package elementwise
 import (
 	"fmt"
 
-	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
 
@@ -46,28 +45,6 @@ func widen(t *tensor.Tensor) *tensor.Tensor {
 	return t
 }
 
-// narrow rounds a float32 tensor to dt (float16 or bfloat16; ties to even).
-// For any other dt, t is returned unchanged.
-func narrow(t *tensor.Tensor, dt tensor.DType) *tensor.Tensor {
-	switch dt {
-	case tensor.Float16:
-		out := tensor.New(tensor.Float16, t.Shape()...)
-		o := tensor.Data[tensor.Float16Bits](out)
-		for i, v := range t.Float32s() {
-			o[i] = tensor.ToFloat16(v)
-		}
-		return out
-	case tensor.BFloat16:
-		out := tensor.New(tensor.BFloat16, t.Shape()...)
-		o := tensor.Data[tensor.BFloat16Bits](out)
-		for i, v := range t.Float32s() {
-			o[i] = tensor.ToBFloat16(v)
-		}
-		return out
-	}
-	return t
-}
-
 // need checks that in holds at least k entries and that the first k are
 // present.
 func need(in []*tensor.Tensor, k int) error {
@@ -90,32 +67,6 @@ func opt(in []*tensor.Tensor, i int) *tensor.Tensor {
 	return nil
 }
 
-// one wraps a single output.
-func one(t *tensor.Tensor, err error) ([]*tensor.Tensor, error) {
-	if err != nil {
-		return nil, err
-	}
-	return []*tensor.Tensor{t}, nil
-}
-
-// broadcastOut computes the broadcast shape of a and b.
-func broadcastOut(a, b *tensor.Tensor) (tensor.Shape, error) {
-	return broadcastShape(a.Shape(), b.Shape())
-}
-
-// broadcastShape is ops.BroadcastShape, also checking that the result is
-// small enough to allocate.
-func broadcastShape(shapes ...tensor.Shape) (tensor.Shape, error) {
-	os, err := ops.BroadcastShape(shapes...)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.Check(); err != nil {
-		return nil, err
-	}
-	return os, nil
-}
-
 // sameType checks that a and b share a dtype.
 func sameType(a, b *tensor.Tensor) error {
 	if a.DType() != b.DType() {
@@ -131,14 +82,6 @@ func mapSlice[T, U any](dst []U, src []T, f func(T) U) {
 	}
 }
 
-// binTyped computes f over the broadcast of a and b into a new tensor of
-// dtype dt and shape os.
-func binTyped[A, B, C tensor.Elem](a, b *tensor.Tensor, dt tensor.DType, os tensor.Shape, f func(A, B) C) *tensor.Tensor {
-	out := tensor.New(dt, os...)
-	ops.Binary(tensor.Data[A](a), a.Shape(), tensor.Data[B](b), b.Shape(), tensor.Data[C](out), os, f)
-	return out
-}
-
 // scalarFloat reads a one-element numeric tensor as float64.
 func scalarFloat(t *tensor.Tensor) (float64, error) {
 	if t.Len() != 1 {
@@ -149,4 +92,21 @@ func scalarFloat(t *tensor.Tensor) (float64, error) {
 		return 0, err
 	}
 	return v[0], nil
+}
+
+// narrowInto rounds src into dst, a float16 or bfloat16 tensor of as many
+// elements (ties to even).
+func narrowInto(dst *tensor.Tensor, src []float32) {
+	switch dst.DType() {
+	case tensor.Float16:
+		o := tensor.Data[tensor.Float16Bits](dst)
+		for i, v := range src {
+			o[i] = tensor.ToFloat16(v)
+		}
+	case tensor.BFloat16:
+		o := tensor.Data[tensor.BFloat16Bits](dst)
+		for i, v := range src {
+			o[i] = tensor.ToBFloat16(v)
+		}
+	}
 }

@@ -2,49 +2,151 @@ package elementwise
 
 import (
 	"math"
+	"sync"
 
 	kew "github.com/sinter-ml/sinter/kernels/elementwise"
 	"github.com/sinter-ml/sinter/kernels/parallel"
-	"github.com/sinter-ml/sinter/tensor"
 )
 
-// Float32 fast paths: the activations on kernels/elementwise's vectorised
-// math, and Add/Sub/Mul/Div over equal shapes, a scalar, or a row vector
-// broadcast over the last axis as plain loops the compiler vectorises. Large
-// tensors are split into fixed chunks over the session's pool; every element
-// is computed the same way whatever the split.
+// Float32 kernels: the unary operators as native float32 loops (Exp,
+// Sigmoid, Tanh, Erf and Gelu on kernels/elementwise's vector code, see
+// act32.go), and Add, Sub, Mul, Div, Max, Min, Pow, Clip and PRelu over
+// broadcast runs.
+// Large outputs are split into fixed chunks over the session's pool; every
+// element is computed the same way whatever the split.
 
-// chunk is the number of elements per parallel task.
+// fastChunk is the number of output elements per parallel task.
 const fastChunk = 1 << 14
 
-// spread calls f over [0, n) in chunks of fastChunk on pool (nil: inline).
-func spread(pool *parallel.Pool, n int, f func(lo, hi int)) {
-	if pool == nil || pool.Threads() == 1 || n <= 2*fastChunk {
-		f(0, n)
-		return
-	}
-	pool.Run((n+fastChunk-1)/fastChunk, func(_, t int) {
-		f(t*fastChunk, min((t+1)*fastChunk, n))
-	})
+// work is one float32 kernel call: the function computing a range of its
+// output elements, with its operands and parameters. Calls take a work from
+// works and put it back, so that a call allocates nothing whether it runs
+// inline or over the pool (a closure handed to the pool would escape).
+type work struct {
+	fn      func(w *work, lo, hi int)
+	task    func(slot, t int) // w.chunk, bound once per work
+	n       int
+	o, a, b []float32
+	bc      bcast
+	f       func(dst, x []float32) // a unary kernel
+	k       binKind
+	p       float64 // Pow's exponent
+	lo, hi  float32 // Clip's bounds
 }
 
-// fastUnary32 returns the vectorised float32 kernel of op, or nil.
-func fastUnary32(op unaryOp) func(dst, x []float32) {
+var works = sync.Pool{New: func() any {
+	w := new(work)
+	w.task = w.chunk
+	return w
+}}
+
+// newWork returns a work computing with fn.
+func newWork(fn func(w *work, lo, hi int)) *work {
+	w := works.Get().(*work)
+	w.fn = fn
+	return w
+}
+
+func (w *work) chunk(_, t int) {
+	lo := t * fastChunk
+	w.fn(w, lo, min(lo+fastChunk, w.n))
+}
+
+// run computes the n output elements on pool (nil: on the caller's
+// goroutine), in chunks of fastChunk when there are many, then returns w to
+// works.
+func (w *work) run(pool *parallel.Pool, n int) {
+	w.n = n
+	if pool == nil || pool.Threads() == 1 || n <= 2*fastChunk {
+		w.fn(w, 0, n)
+	} else {
+		pool.Run((n+fastChunk-1)/fastChunk, w.task)
+	}
+	w.fn, w.f = nil, nil
+	w.o, w.a, w.b = nil, nil, nil
+	w.bc.ext = nil
+	works.Put(w)
+}
+
+// unaryWork applies w.f to w.a.
+func unaryWork(w *work, lo, hi int) { w.f(w.o[lo:hi], w.a[lo:hi]) }
+
+// unary32 returns op's float32 kernel (dst and x of equal length, not
+// overlapping).
+func unary32(op unaryOp) func(dst, x []float32) {
+	a, b := float32(op.alpha), float32(op.beta)
 	switch op.kind {
-	case uRelu:
-		return kew.Relu
-	case uSigmoid:
-		return kew.Sigmoid
-	case uTanh:
-		return kew.Tanh
-	case uErf:
-		return kew.Erf
-	case uGelu:
-		return kew.Gelu
+	case uAbs:
+		return func(dst, x []float32) {
+			for i, v := range x {
+				dst[i] = abs32(v)
+			}
+		}
+	case uNeg:
+		return func(dst, x []float32) {
+			for i, v := range x {
+				dst[i] = -v
+			}
+		}
+	case uReciprocal:
+		// A float32 quotient is the float64 one rounded: no double
+		// rounding error at this precision.
+		return func(dst, x []float32) {
+			for i, v := range x {
+				dst[i] = 1 / v
+			}
+		}
+	case uSqrt:
+		return func(dst, x []float32) {
+			for i, v := range x {
+				dst[i] = float32(math.Sqrt(float64(v)))
+			}
+		}
+	case uFloor:
+		return func(dst, x []float32) {
+			for i, v := range x {
+				dst[i] = float32(math.Floor(float64(v)))
+			}
+		}
+	case uCeil:
+		return func(dst, x []float32) {
+			for i, v := range x {
+				dst[i] = float32(math.Ceil(float64(v)))
+			}
+		}
+	case uRound:
+		return func(dst, x []float32) {
+			for i, v := range x {
+				dst[i] = float32(math.RoundToEven(float64(v)))
+			}
+		}
+	case uSign:
+		return func(dst, x []float32) {
+			for i, v := range x {
+				switch {
+				case v > 0:
+					v = 1
+				case v < 0:
+					v = -1
+				}
+				dst[i] = v // ±0 and NaN stay
+			}
+		}
 	case uExp:
 		return exp32
+	case uErf:
+		return erf32
+	case uTanh:
+		return tanh32
+	case uSigmoid:
+		return sigmoid32
+	case uGelu:
+		return gelu32
+	case uGeluTanh:
+		return geluTanh32
+	case uRelu:
+		return kew.Relu
 	case uLeakyRelu:
-		a := float32(op.alpha)
 		return func(dst, x []float32) {
 			for i, v := range x {
 				if v < 0 {
@@ -53,8 +155,55 @@ func fastUnary32(op unaryOp) func(dst, x []float32) {
 				dst[i] = v
 			}
 		}
+	case uHardSigmoid:
+		return func(dst, x []float32) {
+			for i, v := range x {
+				dst[i] = max(0, min(1, a*v+b))
+			}
+		}
+	case uHardSwish:
+		return func(dst, x []float32) {
+			for i, v := range x {
+				dst[i] = v * max(0, min(1, v*(1.0/6)+0.5))
+			}
+		}
+	case uSoftsign:
+		return func(dst, x []float32) {
+			for i, v := range x {
+				dst[i] = v / (1 + abs32(v))
+			}
+		}
+	case uThresholdedRelu:
+		return func(dst, x []float32) {
+			for i, v := range x {
+				if !(v > a) {
+					v = 0
+				}
+				dst[i] = v
+			}
+		}
+	case uShrink:
+		// A float32 sum is the float64 one rounded, as for the quotient.
+		return func(dst, x []float32) {
+			for i, v := range x {
+				switch {
+				case v < -a:
+					v += b
+				case v > a:
+					v -= b
+				default:
+					v = 0
+				}
+				dst[i] = v
+			}
+		}
 	}
-	return nil
+	f := op.float64Fn()
+	return func(dst, x []float32) {
+		for i, v := range x {
+			dst[i] = float32(f(float64(v)))
+		}
+	}
 }
 
 // exp32 is kernels/elementwise.Exp with IEEE results outside its range
@@ -68,122 +217,141 @@ func exp32(dst, x []float32) {
 	}
 }
 
-// unary32 applies f to x on pool.
-func unary32(pool *parallel.Pool, f func(dst, x []float32), x *tensor.Tensor) *tensor.Tensor {
-	out := tensor.New(tensor.Float32, x.Shape()...)
-	xs, ys := x.Float32s(), out.Float32s()
-	spread(pool, len(xs), func(lo, hi int) { f(ys[lo:hi], xs[lo:hi]) })
-	return out
+// arithOp maps the arithmetic kinds to kernels/elementwise's vector ops.
+var arithOp = [...]kew.Op{bAdd: kew.OpAdd, bSub: kew.OpSub, bMul: kew.OpMul, bDiv: kew.OpDiv}
+
+// fast32 reports whether k has a float32 broadcast kernel (arith32).
+func fast32(k binKind) bool {
+	switch k {
+	case bAdd, bSub, bMul, bDiv, bMax, bMin:
+		return true
+	}
+	return false
 }
 
-// arith32 computes k over float32 a and b when their shapes take a fast
-// path (equal, a scalar on either side, or b a vector along a's last
-// axis); nil otherwise.
-func arith32(pool *parallel.Pool, k binKind, a, b *tensor.Tensor) *tensor.Tensor {
-	if k > bDiv || a.DType() != tensor.Float32 || b.DType() != tensor.Float32 {
-		return nil
-	}
-	as, bs := a.Shape(), b.Shape()
-	x, y := a.Float32s(), b.Float32s()
-	var out *tensor.Tensor
-	switch {
-	case as.Equal(bs):
-		out = tensor.New(tensor.Float32, as...)
-		o := out.Float32s()
-		spread(pool, len(o), func(lo, hi int) { binSlices(k, o[lo:hi], x[lo:hi], y[lo:hi]) })
-	case len(y) == 1 && len(bs) <= len(as):
-		out = tensor.New(tensor.Float32, as...)
-		o := out.Float32s()
-		spread(pool, len(o), func(lo, hi int) { binScalar(k, o[lo:hi], x[lo:hi], y[0], false) })
-	case len(x) == 1 && len(as) <= len(bs):
-		out = tensor.New(tensor.Float32, bs...)
-		o := out.Float32s()
-		spread(pool, len(o), func(lo, hi int) { binScalar(k, o[lo:hi], y[lo:hi], x[0], true) })
-	case rowOf(as, bs):
-		out = tensor.New(tensor.Float32, as...)
-		o, w := out.Float32s(), len(y)
-		if w == 0 || len(o) == 0 {
-			return out
-		}
-		rows := len(o) / w
-		per := max(1, fastChunk/w) // rows per task
-		run := func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				binSlices(k, o[r*w:(r+1)*w], x[r*w:(r+1)*w], y)
+// arithWork computes w.k over the broadcast w.bc of w.a and w.b.
+func arithWork(w *work, lo, hi int) { arith32(w.k, &w.bc, lo, hi, w.o, w.a, w.b) }
+
+// arith32 sets o = a k b over the output elements [lo, hi) of their
+// broadcast bc; k is one of the fast32 kinds. o may be a when a is not
+// broadcast.
+func arith32(k binKind, bc *bcast, lo, hi int, o, a, b []float32) {
+	fa, fb := bc.full[0], bc.full[1]
+	bc.walk(lo, hi, func(at, n int, off [3]int) {
+		d := o[at : at+n]
+		switch {
+		case fa && fb:
+			binSlices(k, d, a[off[0]:off[0]+n], b[off[1]:off[1]+n])
+		case fa:
+			binScalar(k, d, a[off[0]:off[0]+n], b[off[1]], false)
+		case fb:
+			binScalar(k, d, b[off[1]:off[1]+n], a[off[0]], true)
+		default:
+			v := bin32(k, a[off[0]], b[off[1]])
+			for i := range d {
+				d[i] = v
 			}
 		}
-		if pool == nil || pool.Threads() == 1 || len(o) <= 2*fastChunk {
-			run(0, rows)
-			break
-		}
-		pool.Run((rows+per-1)/per, func(_, t int) { run(t*per, min((t+1)*per, rows)) })
-	}
-	return out
+	})
 }
 
-// rowOf reports whether bs is a vector along the last axis of as: rank ≤
-// rank(as), every axis 1 but the last, which equals as's last.
-func rowOf(as, bs tensor.Shape) bool {
-	if len(bs) == 0 || len(bs) > len(as) || bs[len(bs)-1] != as[len(as)-1] {
-		return false
-	}
-	for _, d := range bs[:len(bs)-1] {
-		if d != 1 {
-			return false
-		}
-	}
-	return true
-}
-
-func binSlices(k binKind, o, x, y []float32) {
-	x, y = x[:len(o)], y[:len(o)]
+// bin32 computes x k y for one pair of elements.
+func bin32(k binKind, x, y float32) float32 {
 	switch k {
 	case bAdd:
-		for i := range o {
-			o[i] = x[i] + y[i]
-		}
+		return x + y
 	case bSub:
-		for i := range o {
-			o[i] = x[i] - y[i]
-		}
+		return x - y
 	case bMul:
-		for i := range o {
-			o[i] = x[i] * y[i]
-		}
+		return x * y
 	case bDiv:
+		return x / y
+	case bMax:
+		return max(x, y)
+	}
+	return min(x, y)
+}
+
+// binSlices sets o = x k y elementwise (o may be x or y).
+func binSlices(k binKind, o, x, y []float32) {
+	switch k {
+	case bMax:
+		x, y = x[:len(o)], y[:len(o)]
 		for i := range o {
-			o[i] = x[i] / y[i]
+			o[i] = max(x[i], y[i])
 		}
+	case bMin:
+		x, y = x[:len(o)], y[:len(o)]
+		for i := range o {
+			o[i] = min(x[i], y[i])
+		}
+	default:
+		kew.Binary(arithOp[k], o, x, y)
 	}
 }
 
-// binScalar computes o = x k s, or s k x when swap.
+// binScalar sets o = x k s, or s k x when swap (o may be x).
 func binScalar(k binKind, o, x []float32, s float32, swap bool) {
 	x = x[:len(o)]
 	switch {
-	case k == bAdd:
-		for i := range o {
-			o[i] = x[i] + s
-		}
-	case k == bMul:
-		for i := range o {
-			o[i] = x[i] * s
-		}
-	case k == bSub && !swap:
-		for i := range o {
-			o[i] = x[i] - s
-		}
+	case k == bAdd || k == bMul || (k <= bDiv && !swap):
+		kew.BinaryScalar(arithOp[k], o, x, s)
 	case k == bSub:
 		for i := range o {
 			o[i] = s - x[i]
-		}
-	case k == bDiv && !swap:
-		for i := range o {
-			o[i] = x[i] / s
 		}
 	case k == bDiv:
 		for i := range o {
 			o[i] = s / x[i]
 		}
+	case k == bMax:
+		for i := range o {
+			o[i] = max(x[i], s)
+		}
+	case k == bMin:
+		for i := range o {
+			o[i] = min(x[i], s)
+		}
 	}
+}
+
+// clipWork clamps w.a to [w.lo, w.hi] (NaN stays NaN).
+func clipWork(w *work, lo, hi int) {
+	l, h := w.lo, w.hi
+	o := w.o[lo:hi]
+	for i, v := range w.a[lo:hi] {
+		if v < l {
+			v = l
+		}
+		if v > h {
+			v = h
+		}
+		o[i] = v
+	}
+}
+
+// preluWork computes PRelu of w.a (never broadcast) with slope w.b.
+func preluWork(w *work, lo, hi int) {
+	fs := w.bc.full[1]
+	x, s, out := w.a, w.b, w.o
+	w.bc.walk(lo, hi, func(o, n int, off [3]int) {
+		d, xs := out[o:o+n], x[off[0]:off[0]+n]
+		if fs {
+			ss := s[off[1] : off[1]+n]
+			for i, v := range xs {
+				if v < 0 {
+					v *= ss[i]
+				}
+				d[i] = v
+			}
+			return
+		}
+		sv := s[off[1]]
+		for i, v := range xs {
+			if v < 0 {
+				v *= sv
+			}
+			d[i] = v
+		}
+	})
 }

@@ -10,10 +10,15 @@ import (
 
 // ---- Sum, Mean, Max, Min ----
 
+// bindVariadic binds Sum, Mean, Max and Min: k folded over every input, left
+// to right, with multidirectional broadcasting (Mean then divides by the
+// input count).
 func bindVariadic(name string, k binKind, mean bool) ops.BindFunc {
 	return func(n *ops.Node) (ops.Kernel, error) {
 		nin := n.NumInputs()
-		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		pool := n.Pool
+		// inputs checks the node's inputs and returns the declared ones.
+		inputs := func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 			if len(in) > nin {
 				in = in[:nin]
 			}
@@ -23,86 +28,145 @@ func bindVariadic(name string, k binKind, mean bool) ops.BindFunc {
 			if err := need(in, len(in)); err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
-			dt := in[0].DType()
 			for _, t := range in[1:] {
 				if err := sameType(in[0], t); err != nil {
 					return nil, fmt.Errorf("%s: %w", name, err)
 				}
 			}
-			if mean && !dt.IsFloat() {
+			if dt := in[0].DType(); mean && !dt.IsFloat() {
 				return nil, fmt.Errorf("%s: input type %v is not a floating-point type", name, dt)
 			}
-			if len(in) == 1 {
-				return []*tensor.Tensor{in[0]}, nil
-			}
-			acc := widen(in[0])
-			for _, t := range in[1:] {
-				var err error
-				if acc, err = arith(k, acc, widen(t)); err != nil {
-					return nil, fmt.Errorf("%s: %w", name, err)
+			return in, nil
+		}
+		if nin == 1 {
+			// One input: the output is that input.
+			return n.Plan(&ops.Planned{
+				View: true,
+				Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+					in, err := inputs(in)
+					if err != nil {
+						return err
+					}
+					sameAs(in[0], out)
+					return nil
+				},
+			})
+		}
+		return n.Plan(&ops.Planned{
+			Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+				in, err := inputs(in)
+				if err != nil {
+					return err
 				}
-			}
-			if mean {
-				cnt := float64(len(in))
-				switch acc.DType() {
+				dt := in[0].DType()
+				if !arithSupports(k, dt) {
+					return fmt.Errorf("%s: input type %v is not supported", name, dt)
+				}
+				os, err := broadcastAll(out[0].Shape, in)
+				out[0].Shape = os
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				out[0].DType = dt
+				return nil
+			},
+			Run: func(in, out []*tensor.Tensor) error {
+				// y = in[0] k in[1], then y = y k in[i] in place.
+				in = in[:min(len(in), nin)]
+				y := out[0]
+				os := y.Shape()
+				switch y.DType() {
 				case tensor.Float32:
-					c := float32(cnt)
-					for i, v := range acc.Float32s() {
-						acc.Float32s()[i] = v / c
+					o := y.Float32s()
+					for i := 1; i < len(in); i++ {
+						w := newWork(arithWork)
+						w.k, w.o, w.a, w.b = k, o, o, in[i].Float32s()
+						if i == 1 {
+							w.a = in[0].Float32s()
+							w.bc.init(os, in[0].Shape(), in[1].Shape())
+						} else {
+							w.bc.init(os, os, in[i].Shape())
+						}
+						w.run(pool, len(o))
 					}
-				case tensor.Float64:
-					for i, v := range acc.Float64s() {
-						acc.Float64s()[i] = v / cnt
+					if mean {
+						divide(o, float32(len(in)))
+					}
+				case tensor.Float16, tensor.BFloat16:
+					// Accumulate in float32, round once.
+					o := make([]float32, y.Len())
+					var bc bcast
+					bc.init(os, in[0].Shape(), in[1].Shape())
+					arith32(k, &bc, 0, bc.n, o, widen(in[0]).Float32s(), widen(in[1]).Float32s())
+					for _, t := range in[2:] {
+						bc.init(os, os, t.Shape())
+						arith32(k, &bc, 0, bc.n, o, o, widen(t).Float32s())
+					}
+					if mean {
+						divide(o, float32(len(in)))
+					}
+					narrowInto(y, o)
+				default:
+					var bc bcast
+					bc.init(os, in[0].Shape(), in[1].Shape())
+					arithInto(k, &bc, in[0], in[1], y)
+					for _, t := range in[2:] {
+						bc.init(os, os, t.Shape())
+						arithInto(k, &bc, y, t, y)
+					}
+					if mean && y.DType() == tensor.Float64 {
+						divide(y.Float64s(), float64(len(in)))
 					}
 				}
-			}
-			return []*tensor.Tensor{narrow(acc, dt)}, nil
-		}, nil
+				return nil
+			},
+		})
+	}
+}
+
+// divide sets x[i] /= c: Mean's last step.
+func divide[T ops.Float](x []T, c T) {
+	for i, v := range x {
+		x[i] = v / c
 	}
 }
 
 // ---- Clip ----
 
-func clipT[T ops.Numeric](x, lo, hi *tensor.Tensor) *tensor.Tensor {
-	out := tensor.New(x.DType(), x.Shape()...)
-	o := tensor.Data[T](out)
-	copy(o, tensor.Data[T](x))
-	if lo != nil {
-		l := tensor.Data[T](lo)[0]
-		for i, v := range o {
-			if v < l {
-				o[i] = l
-			}
+// clipSlice sets o = x clamped below by lo (when hasLo) and then above by
+// hi (when hasHi).
+func clipSlice[T ops.Numeric](o, x []T, lo, hi T, hasLo, hasHi bool) {
+	for i, v := range x {
+		if hasLo && v < lo {
+			v = lo
 		}
-	}
-	if hi != nil {
-		h := tensor.Data[T](hi)[0]
-		for i, v := range o {
-			if v > h {
-				o[i] = h
-			}
+		if hasHi && v > hi {
+			v = hi
 		}
+		o[i] = v
 	}
-	return out
 }
 
-func clip(x, lo, hi *tensor.Tensor) (*tensor.Tensor, error) {
-	for _, b := range []*tensor.Tensor{lo, hi} {
-		if b == nil {
-			continue
-		}
-		if b.Len() != 1 {
-			return nil, fmt.Errorf("min and max must be scalars, got shape %v", b.Shape())
-		}
-		if err := sameType(x, b); err != nil {
-			return nil, err
-		}
+// clipT clamps x into y by the one-element bounds lo and hi (nil: open).
+func clipT[T ops.Numeric](x, lo, hi, y *tensor.Tensor) {
+	var l, h T
+	if lo != nil {
+		l = tensor.Data[T](lo)[0]
 	}
+	if hi != nil {
+		h = tensor.Data[T](hi)[0]
+	}
+	clipSlice(tensor.Data[T](y), tensor.Data[T](x), l, h, lo != nil, hi != nil)
+}
+
+// clipInto clamps x into y by the one-element bounds lo and hi (nil:
+// open), of x's type.
+func clipInto(x, lo, hi, y *tensor.Tensor) {
 	switch dt := x.DType(); dt {
 	case tensor.Float32:
-		return clipT[float32](x, lo, hi), nil
+		clipT[float32](x, lo, hi, y)
 	case tensor.Float64:
-		return clipT[float64](x, lo, hi), nil
+		clipT[float64](x, lo, hi, y)
 	case tensor.Float16, tensor.BFloat16:
 		var wl, wh *tensor.Tensor
 		if lo != nil {
@@ -111,77 +175,120 @@ func clip(x, lo, hi *tensor.Tensor) (*tensor.Tensor, error) {
 		if hi != nil {
 			wh = widen(hi)
 		}
-		return narrow(clipT[float32](widen(x), wl, wh), dt), nil
+		xw := widen(x)
+		yw := tensor.New(tensor.Float32, x.Shape()...)
+		clipT[float32](xw, wl, wh, yw)
+		narrowInto(y, yw.Float32s())
 	case tensor.Int8:
-		return clipT[int8](x, lo, hi), nil
+		clipT[int8](x, lo, hi, y)
 	case tensor.Int16:
-		return clipT[int16](x, lo, hi), nil
+		clipT[int16](x, lo, hi, y)
 	case tensor.Int32:
-		return clipT[int32](x, lo, hi), nil
+		clipT[int32](x, lo, hi, y)
 	case tensor.Int64:
-		return clipT[int64](x, lo, hi), nil
+		clipT[int64](x, lo, hi, y)
 	case tensor.Uint8:
-		return clipT[uint8](x, lo, hi), nil
+		clipT[uint8](x, lo, hi, y)
 	case tensor.Uint16:
-		return clipT[uint16](x, lo, hi), nil
+		clipT[uint16](x, lo, hi, y)
 	case tensor.Uint32:
-		return clipT[uint32](x, lo, hi), nil
+		clipT[uint32](x, lo, hi, y)
 	case tensor.Uint64:
-		return clipT[uint64](x, lo, hi), nil
+		clipT[uint64](x, lo, hi, y)
 	}
-	return nil, fmt.Errorf("input type %v is not supported", x.DType())
 }
 
 func bindClip(n *ops.Node) (ops.Kernel, error) {
-	if n.Opset >= 11 {
-		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-			if err := need(in, 1); err != nil {
-				return nil, err
+	// Opset 1 and 6: bounds are attributes. Opset 1 leaves an absent bound
+	// open; opset 6 defaults to ±FLT_MAX. From 11 they are inputs.
+	attrs := n.Opset < 11
+	var bound [2]float64
+	var has [2]bool
+	if attrs {
+		for i, name := range []string{"min", "max"} {
+			def := float32(math.MaxFloat32)
+			if i == 0 {
+				def = -def
 			}
-			out, err := clip(in[0], opt(in, 1), opt(in, 2))
+			if n.Opset < 6 && !n.Has(name) {
+				continue
+			}
+			v, err := n.Float(name, def)
 			if err != nil {
 				return nil, fmt.Errorf("Clip: %w", err)
 			}
-			return []*tensor.Tensor{out}, nil
-		}, nil
+			bound[i], has[i] = float64(v), true
+		}
 	}
-	// Opset 1 and 6: bounds are attributes. Opset 1 leaves an absent bound
-	// open; opset 6 defaults to ±FLT_MAX.
-	var bounds [2]*tensor.Tensor
-	for i, name := range []string{"min", "max"} {
-		def := float32(math.MaxFloat32)
-		if i == 0 {
-			def = -def
-		}
-		if n.Opset < 6 && !n.Has(name) {
-			continue
-		}
-		v, err := n.Float(name, def)
-		if err != nil {
-			return nil, fmt.Errorf("Clip: %w", err)
-		}
-		bounds[i] = tensor.Scalar(float64(v))
-	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := need(in, 1); err != nil {
-			return nil, err
-		}
-		var b [2]*tensor.Tensor
-		for i, t := range bounds {
-			if t != nil {
-				c, err := castTensor(t, in[0].DType())
-				if err != nil {
-					return nil, fmt.Errorf("Clip: %w", err)
-				}
-				b[i] = c
+	pool := n.Pool
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if err := need(in, 1); err != nil {
+				return err
 			}
-		}
-		out, err := clip(in[0], b[0], b[1])
-		if err != nil {
-			return nil, fmt.Errorf("Clip: %w", err)
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+			x := in[0]
+			if !attrs {
+				for i := 1; i <= 2; i++ {
+					b := opt(in, i)
+					if b == nil {
+						continue
+					}
+					if b.Len() != 1 {
+						return fmt.Errorf("Clip: min and max must be scalars, got shape %s", fmtShape(b.Shape()))
+					}
+					if err := sameType(x, b); err != nil {
+						return fmt.Errorf("Clip: %w", err)
+					}
+				}
+			}
+			if dt := x.DType(); !dt.IsFloat() && !dt.IsInt() {
+				return fmt.Errorf("Clip: input type %v is not supported", dt)
+			}
+			sameAs(x, out)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, y := in[0], out[0]
+			if x.DType() == tensor.Float32 {
+				lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
+				switch {
+				case attrs:
+					if has[0] {
+						lo = float32(bound[0])
+					}
+					if has[1] {
+						hi = float32(bound[1])
+					}
+				default:
+					if b := opt(in, 1); b != nil {
+						lo = b.Float32s()[0]
+					}
+					if b := opt(in, 2); b != nil {
+						hi = b.Float32s()[0]
+					}
+				}
+				w := newWork(clipWork)
+				w.o, w.a, w.lo, w.hi = y.Float32s(), x.Float32s(), lo, hi
+				w.run(pool, len(w.o))
+				return nil
+			}
+			var b [2]*tensor.Tensor
+			for i := range b {
+				switch {
+				case !attrs:
+					b[i] = opt(in, 1+i)
+				case has[i]:
+					c, err := castTensor(tensor.Scalar(bound[i]), x.DType())
+					if err != nil {
+						return fmt.Errorf("Clip: %w", err)
+					}
+					b[i] = c
+				}
+			}
+			clipInto(x, b[0], b[1], y)
+			return nil
+		},
+	})
 }
 
 // ---- PRelu ----
@@ -193,163 +300,232 @@ func preluFn[T ops.Numeric](x, s T) T {
 	return x
 }
 
-func prelu(x, s *tensor.Tensor) (*tensor.Tensor, error) {
-	if err := sameType(x, s); err != nil {
-		return nil, err
-	}
-	os, err := broadcastOut(x, s)
-	if err != nil {
-		return nil, err
-	}
-	if !os.Equal(x.Shape()) {
-		return nil, fmt.Errorf("slope shape %v does not broadcast to input shape %v", s.Shape(), x.Shape())
-	}
+// preluInto sets y = PRelu(x, s) over their broadcast bc (x's shape).
+func preluInto(bc *bcast, x, s, y *tensor.Tensor) {
 	switch dt := x.DType(); dt {
 	case tensor.Float32:
-		return binTyped(x, s, dt, os, preluFn[float32]), nil
+		binBC(bc, 0, bc.n, y.Float32s(), x.Float32s(), s.Float32s(), preluFn[float32])
 	case tensor.Float64:
-		return binTyped(x, s, dt, os, preluFn[float64]), nil
+		binBC(bc, 0, bc.n, y.Float64s(), x.Float64s(), s.Float64s(), preluFn[float64])
 	case tensor.Float16, tensor.BFloat16:
-		return narrow(binTyped(widen(x), widen(s), tensor.Float32, os, preluFn[float32]), dt), nil
+		ys := make([]float32, bc.n)
+		binBC(bc, 0, bc.n, ys, widen(x).Float32s(), widen(s).Float32s(), preluFn[float32])
+		narrowInto(y, ys)
 	case tensor.Int8:
-		return binTyped(x, s, dt, os, preluFn[int8]), nil
+		binBC(bc, 0, bc.n, tensor.Data[int8](y), tensor.Data[int8](x), tensor.Data[int8](s), preluFn[int8])
 	case tensor.Int16:
-		return binTyped(x, s, dt, os, preluFn[int16]), nil
+		binBC(bc, 0, bc.n, tensor.Data[int16](y), tensor.Data[int16](x), tensor.Data[int16](s), preluFn[int16])
 	case tensor.Int32:
-		return binTyped(x, s, dt, os, preluFn[int32]), nil
+		binBC(bc, 0, bc.n, tensor.Data[int32](y), tensor.Data[int32](x), tensor.Data[int32](s), preluFn[int32])
 	case tensor.Int64:
-		return binTyped(x, s, dt, os, preluFn[int64]), nil
+		binBC(bc, 0, bc.n, tensor.Data[int64](y), tensor.Data[int64](x), tensor.Data[int64](s), preluFn[int64])
 	case tensor.Uint8:
-		return binTyped(x, s, dt, os, preluFn[uint8]), nil
+		binBC(bc, 0, bc.n, tensor.Data[uint8](y), tensor.Data[uint8](x), tensor.Data[uint8](s), preluFn[uint8])
 	case tensor.Uint16:
-		return binTyped(x, s, dt, os, preluFn[uint16]), nil
+		binBC(bc, 0, bc.n, tensor.Data[uint16](y), tensor.Data[uint16](x), tensor.Data[uint16](s), preluFn[uint16])
 	case tensor.Uint32:
-		return binTyped(x, s, dt, os, preluFn[uint32]), nil
+		binBC(bc, 0, bc.n, tensor.Data[uint32](y), tensor.Data[uint32](x), tensor.Data[uint32](s), preluFn[uint32])
 	case tensor.Uint64:
-		return binTyped(x, s, dt, os, preluFn[uint64]), nil
+		binBC(bc, 0, bc.n, tensor.Data[uint64](y), tensor.Data[uint64](x), tensor.Data[uint64](s), preluFn[uint64])
 	}
-	return nil, fmt.Errorf("input type %v is not supported", x.DType())
+}
+
+// slopeShape is PRelu's slope shape as broadcasting sees it: before opset 7
+// (legacy) a 1-D slope of length C applies per channel (axis 1), and its
+// shape is built in buf.
+func slopeShape(legacy bool, x, s *tensor.Tensor, buf []int) tensor.Shape {
+	if legacy && s.Rank() == 1 && x.Rank() >= 2 && s.Len() == x.Shape()[1] && s.Len() != 1 {
+		shape := buf[:0]
+		for range x.Rank() - 1 {
+			shape = append(shape, 1)
+		}
+		shape[0] = s.Len()
+		return shape
+	}
+	return s.Shape()
 }
 
 func bindPRelu(n *ops.Node) (ops.Kernel, error) {
 	legacy := n.Opset < 7
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := need(in, 2); err != nil {
-			return nil, err
-		}
-		x, s := in[0], in[1]
-		// Before opset 7 a 1-D slope of length C applies per channel (axis 1).
-		if legacy && s.Rank() == 1 && x.Rank() >= 2 && s.Len() == x.Shape()[1] && s.Len() != 1 {
-			shape := make([]int, x.Rank()-1)
-			for i := range shape {
-				shape[i] = 1
+	pool := n.Pool
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if err := need(in, 2); err != nil {
+				return err
 			}
-			shape[0] = s.Len()
-			var err error
-			if s, err = s.Reshape(shape...); err != nil {
-				return nil, err
+			x, s := in[0], in[1]
+			if err := sameType(x, s); err != nil {
+				return fmt.Errorf("PRelu: %w", err)
 			}
-		}
-		out, err := prelu(x, s)
-		if err != nil {
-			return nil, fmt.Errorf("PRelu: %w", err)
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+			var buf [bcInline]int
+			os, err := broadcastInto(out[0].Shape, x.Shape(), slopeShape(legacy, x, s, buf[:]))
+			out[0].Shape = os
+			if err != nil {
+				return fmt.Errorf("PRelu: %w", err)
+			}
+			if !os.Equal(x.Shape()) {
+				return fmt.Errorf("PRelu: slope shape %s does not broadcast to input shape %s", fmtShape(s.Shape()), fmtShape(x.Shape()))
+			}
+			if dt := x.DType(); !dt.IsFloat() && !dt.IsInt() {
+				return fmt.Errorf("PRelu: input type %v is not supported", dt)
+			}
+			out[0].DType = x.DType()
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, s, y := in[0], in[1], out[0]
+			var buf [bcInline]int
+			ss := slopeShape(legacy, x, s, buf[:])
+			if x.DType() == tensor.Float32 {
+				w := newWork(preluWork)
+				w.o, w.a, w.b = y.Float32s(), x.Float32s(), s.Float32s()
+				w.bc.init(y.Shape(), x.Shape(), ss)
+				w.run(pool, len(w.o))
+				return nil
+			}
+			var bc bcast
+			bc.init(y.Shape(), x.Shape(), ss)
+			preluInto(&bc, x, s, y)
+			return nil
+		},
+	})
 }
 
 // ---- Where ----
 
-func whereT[T any](c []bool, cs tensor.Shape, x []T, xs tensor.Shape, y []T, ys tensor.Shape, out []T, os tensor.Shape) {
-	n := len(out)
-	if len(c) == n && len(x) == n && len(y) == n {
-		for i := range out {
-			if c[i] {
-				out[i] = x[i]
-			} else {
-				out[i] = y[i]
+// whereBC sets out = c ? x : y over their broadcast bc (operands c, x, y).
+func whereBC[T any](bc *bcast, out []T, c []bool, x, y []T) {
+	fc, fx, fy := bc.full[0], bc.full[1], bc.full[2]
+	bc.walk(0, bc.n, func(o, n int, off [3]int) {
+		d := out[o : o+n]
+		if !fc {
+			// One condition for the whole run: copy or fill from one side.
+			src, at, full := y, off[2], fy
+			if c[off[0]] {
+				src, at, full = x, off[1], fx
 			}
+			if full {
+				copy(d, src[at:at+n])
+				return
+			}
+			v := src[at]
+			for i := range d {
+				d[i] = v
+			}
+			return
 		}
-		return
-	}
-	ops.BroadcastIndex(os, []tensor.Shape{cs, xs, ys}, func(o int, offs []int) {
-		if c[offs[0]] {
-			out[o] = x[offs[1]]
-		} else {
-			out[o] = y[offs[2]]
+		cs := c[off[0] : off[0]+n]
+		switch {
+		case fx && fy:
+			xs, ys := x[off[1]:off[1]+n], y[off[2]:off[2]+n]
+			for i, b := range cs {
+				if b {
+					d[i] = xs[i]
+				} else {
+					d[i] = ys[i]
+				}
+			}
+		case fx:
+			xs, yv := x[off[1]:off[1]+n], y[off[2]]
+			for i, b := range cs {
+				if b {
+					d[i] = xs[i]
+				} else {
+					d[i] = yv
+				}
+			}
+		case fy:
+			xv, ys := x[off[1]], y[off[2]:off[2]+n]
+			for i, b := range cs {
+				if b {
+					d[i] = xv
+				} else {
+					d[i] = ys[i]
+				}
+			}
+		default:
+			xv, yv := x[off[1]], y[off[2]]
+			for i, b := range cs {
+				if b {
+					d[i] = xv
+				} else {
+					d[i] = yv
+				}
+			}
 		}
 	})
 }
 
-func whereE[T tensor.Elem](c, x, y, out *tensor.Tensor) {
-	whereT(c.Bools(), c.Shape(), tensor.Data[T](x), x.Shape(), tensor.Data[T](y), y.Shape(), tensor.Data[T](out), out.Shape())
-}
-
-func where(c, x, y *tensor.Tensor) (*tensor.Tensor, error) {
-	if c.DType() != tensor.Bool {
-		return nil, fmt.Errorf("condition type %v is not bool", c.DType())
-	}
-	if err := sameType(x, y); err != nil {
-		return nil, err
-	}
-	os, err := broadcastShape(c.Shape(), x.Shape(), y.Shape())
-	if err != nil {
-		return nil, err
-	}
-	out := tensor.New(x.DType(), os...)
-	switch x.DType() {
-	case tensor.String:
-		whereT(c.Bools(), c.Shape(), x.Strings(), x.Shape(), y.Strings(), y.Shape(), out.Strings(), os)
-	case tensor.Bool:
-		whereE[bool](c, x, y, out)
-	case tensor.Int8:
-		whereE[int8](c, x, y, out)
-	case tensor.Uint8:
-		whereE[uint8](c, x, y, out)
-	case tensor.Int16:
-		whereE[int16](c, x, y, out)
-	case tensor.Uint16, tensor.Float16, tensor.BFloat16:
-		whereE[uint16](c, x, y, out)
-	case tensor.Int32:
-		whereE[int32](c, x, y, out)
-	case tensor.Uint32:
-		whereE[uint32](c, x, y, out)
-	case tensor.Float32:
-		whereE[float32](c, x, y, out)
-	case tensor.Int64:
-		whereE[int64](c, x, y, out)
-	case tensor.Uint64:
-		whereE[uint64](c, x, y, out)
-	case tensor.Float64:
-		whereE[float64](c, x, y, out)
-	default:
-		return nil, fmt.Errorf("input type %v is not supported", x.DType())
-	}
-	return out, nil
-}
-
 func bindWhere(n *ops.Node) (ops.Kernel, error) {
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := need(in, 3); err != nil {
-			return nil, err
-		}
-		out, err := where(in[0], in[1], in[2])
-		if err != nil {
-			return nil, fmt.Errorf("Where: %w", err)
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if err := need(in, 3); err != nil {
+				return err
+			}
+			c, x, y := in[0], in[1], in[2]
+			if c.DType() != tensor.Bool {
+				return fmt.Errorf("Where: condition type %v is not bool", c.DType())
+			}
+			if err := sameType(x, y); err != nil {
+				return fmt.Errorf("Where: %w", err)
+			}
+			os, err := broadcastInto(out[0].Shape, c.Shape(), x.Shape(), y.Shape())
+			out[0].Shape = os
+			if err != nil {
+				return fmt.Errorf("Where: %w", err)
+			}
+			if !x.DType().Valid() {
+				return fmt.Errorf("Where: input type %v is not supported", x.DType())
+			}
+			out[0].DType = x.DType()
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			c, x, y, o := in[0], in[1], in[2], out[0]
+			var bc bcast
+			bc.init(o.Shape(), c.Shape(), x.Shape(), y.Shape())
+			cs := c.Bools()
+			switch {
+			case x.DType() == tensor.String:
+				whereBC(&bc, o.Strings(), cs, x.Strings(), y.Strings())
+			case x.DType().Size() == 1:
+				whereBC(&bc, raw[uint8](o), cs, raw[uint8](x), raw[uint8](y))
+			case x.DType().Size() == 2:
+				whereBC(&bc, raw[uint16](o), cs, raw[uint16](x), raw[uint16](y))
+			case x.DType().Size() == 4:
+				whereBC(&bc, raw[uint32](o), cs, raw[uint32](x), raw[uint32](y))
+			default:
+				whereBC(&bc, raw[uint64](o), cs, raw[uint64](x), raw[uint64](y))
+			}
+			return nil
+		},
+	})
 }
 
 // ---- Identity ----
 
+// bindIdentity is Identity up to opset 13: a view of its input. A string
+// input (statically known) is passed through by an ordinary kernel, as
+// views hold bytes.
 func bindIdentity(n *ops.Node) (ops.Kernel, error) {
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := need(in, 1); err != nil {
-			return nil, err
-		}
-		return []*tensor.Tensor{in[0]}, nil
-	}, nil
+	if len(n.InputTypes) > 0 && n.InputTypes[0] != nil && n.InputTypes[0].Elem == tensor.String {
+		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+			if err := need(in, 1); err != nil {
+				return nil, err
+			}
+			return []*tensor.Tensor{in[0]}, nil
+		}, nil
+	}
+	return n.Plan(&ops.Planned{
+		View: true,
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if err := need(in, 1); err != nil {
+				return err
+			}
+			sameAs(in[0], out)
+			return nil
+		},
+	})
 }
 
 // bindIdentityValue is Identity from opset 14, whose input may also be a

@@ -63,16 +63,12 @@ func bindGelu(n *ops.Node) (ops.Kernel, error) {
 	default:
 		return nil, fmt.Errorf("Gelu: unknown approximate %q", a)
 	}
-	op := unaryOp{kind: kind}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := need(in, 1); err != nil {
-			return nil, err
+	return planUnary(n, unaryOp{kind: kind}, func(dt tensor.DType) error {
+		if !dt.IsFloat() {
+			return fmt.Errorf("Gelu: input type %v is not a float type", dt)
 		}
-		if !in[0].DType().IsFloat() {
-			return nil, fmt.Errorf("Gelu: input type %v is not a float type", in[0].DType())
-		}
-		return one(op.apply(in[0]))
-	}, nil
+		return nil
+	})
 }
 
 type bitwiseKind int
@@ -93,88 +89,90 @@ func bitwiseFn[T Integer](k bitwiseKind) func(a, b T) T {
 	return func(a, b T) T { return a ^ b }
 }
 
-func bitwiseT[T Integer](a, b *tensor.Tensor, os tensor.Shape, k bitwiseKind) *tensor.Tensor {
-	return binTyped(a, b, a.DType(), os, bitwiseFn[T](k))
+// bitwiseInto sets y = a k b for integer operands, broadcasting B as if of
+// shape bs.
+func bitwiseInto(k bitwiseKind, a, b, y *tensor.Tensor, bs tensor.Shape) {
+	var bcv bcast
+	bc := &bcv
+	bc.init(y.Shape(), a.Shape(), bs)
+	switch a.DType() {
+	case tensor.Int8:
+		binBC(bc, 0, bc.n, tensor.Data[int8](y), tensor.Data[int8](a), tensor.Data[int8](b), bitwiseFn[int8](k))
+	case tensor.Int16:
+		binBC(bc, 0, bc.n, tensor.Data[int16](y), tensor.Data[int16](a), tensor.Data[int16](b), bitwiseFn[int16](k))
+	case tensor.Int32:
+		binBC(bc, 0, bc.n, tensor.Data[int32](y), tensor.Data[int32](a), tensor.Data[int32](b), bitwiseFn[int32](k))
+	case tensor.Int64:
+		binBC(bc, 0, bc.n, tensor.Data[int64](y), tensor.Data[int64](a), tensor.Data[int64](b), bitwiseFn[int64](k))
+	case tensor.Uint8:
+		binBC(bc, 0, bc.n, tensor.Data[uint8](y), tensor.Data[uint8](a), tensor.Data[uint8](b), bitwiseFn[uint8](k))
+	case tensor.Uint16:
+		binBC(bc, 0, bc.n, tensor.Data[uint16](y), tensor.Data[uint16](a), tensor.Data[uint16](b), bitwiseFn[uint16](k))
+	case tensor.Uint32:
+		binBC(bc, 0, bc.n, tensor.Data[uint32](y), tensor.Data[uint32](a), tensor.Data[uint32](b), bitwiseFn[uint32](k))
+	case tensor.Uint64:
+		binBC(bc, 0, bc.n, tensor.Data[uint64](y), tensor.Data[uint64](a), tensor.Data[uint64](b), bitwiseFn[uint64](k))
+	}
 }
 
 // bindBitwise binds BitwiseAnd, BitwiseOr and BitwiseXor (opset 18): integer
 // inputs of one type, with multidirectional broadcasting.
 func bindBitwise(name string, k bitwiseKind) ops.BindFunc {
 	return func(n *ops.Node) (ops.Kernel, error) {
-		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-			if err := need(in, 2); err != nil {
-				return nil, err
-			}
-			a, b := in[0], in[1]
-			if err := sameType(a, b); err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
-			}
-			os, err := broadcastOut(a, b)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
-			}
-			var out *tensor.Tensor
-			switch a.DType() {
-			case tensor.Int8:
-				out = bitwiseT[int8](a, b, os, k)
-			case tensor.Int16:
-				out = bitwiseT[int16](a, b, os, k)
-			case tensor.Int32:
-				out = bitwiseT[int32](a, b, os, k)
-			case tensor.Int64:
-				out = bitwiseT[int64](a, b, os, k)
-			case tensor.Uint8:
-				out = bitwiseT[uint8](a, b, os, k)
-			case tensor.Uint16:
-				out = bitwiseT[uint16](a, b, os, k)
-			case tensor.Uint32:
-				out = bitwiseT[uint32](a, b, os, k)
-			case tensor.Uint64:
-				out = bitwiseT[uint64](a, b, os, k)
-			default:
-				return nil, fmt.Errorf("%s: input type %v is not an integer type", name, a.DType())
-			}
-			return []*tensor.Tensor{out}, nil
-		}, nil
+		return planBinary(n, name,
+			func(a, b tensor.DType) (tensor.DType, error) {
+				if a != b {
+					return 0, fmt.Errorf("input types differ: %v and %v", a, b)
+				}
+				if !a.IsInt() {
+					return 0, fmt.Errorf("input type %v is not an integer type", a)
+				}
+				return a, nil
+			},
+			func(a, b, y *tensor.Tensor, bs tensor.Shape) { bitwiseInto(k, a, b, y, bs) })
 	}
 }
 
-func notT[T Integer](x *tensor.Tensor) *tensor.Tensor {
-	out := tensor.New(x.DType(), x.Shape()...)
-	mapSlice(tensor.Data[T](out), tensor.Data[T](x), func(v T) T { return ^v })
-	return out
+func notInto[T Integer](x, y *tensor.Tensor) {
+	mapSlice(tensor.Data[T](y), tensor.Data[T](x), func(v T) T { return ^v })
 }
 
 // bindBitwiseNot binds BitwiseNot (opset 18).
 func bindBitwiseNot(n *ops.Node) (ops.Kernel, error) {
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := need(in, 1); err != nil {
-			return nil, err
-		}
-		x := in[0]
-		var out *tensor.Tensor
-		switch x.DType() {
-		case tensor.Int8:
-			out = notT[int8](x)
-		case tensor.Int16:
-			out = notT[int16](x)
-		case tensor.Int32:
-			out = notT[int32](x)
-		case tensor.Int64:
-			out = notT[int64](x)
-		case tensor.Uint8:
-			out = notT[uint8](x)
-		case tensor.Uint16:
-			out = notT[uint16](x)
-		case tensor.Uint32:
-			out = notT[uint32](x)
-		case tensor.Uint64:
-			out = notT[uint64](x)
-		default:
-			return nil, fmt.Errorf("BitwiseNot: input type %v is not an integer type", x.DType())
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if err := need(in, 1); err != nil {
+				return err
+			}
+			if !in[0].DType().IsInt() {
+				return fmt.Errorf("BitwiseNot: input type %v is not an integer type", in[0].DType())
+			}
+			sameAs(in[0], out)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, y := in[0], out[0]
+			switch x.DType() {
+			case tensor.Int8:
+				notInto[int8](x, y)
+			case tensor.Int16:
+				notInto[int16](x, y)
+			case tensor.Int32:
+				notInto[int32](x, y)
+			case tensor.Int64:
+				notInto[int64](x, y)
+			case tensor.Uint8:
+				notInto[uint8](x, y)
+			case tensor.Uint16:
+				notInto[uint16](x, y)
+			case tensor.Uint32:
+				notInto[uint32](x, y)
+			case tensor.Uint64:
+				notInto[uint64](x, y)
+			}
+			return nil
+		},
+	})
 }
 
 // registerOpset18Plus adds this family's registrations for opsets 18–21.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/sinter-ml/sinter/kernels/parallel"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -57,8 +56,6 @@ const (
 type unaryOp struct {
 	kind               unaryKind
 	alpha, beta, gamma float64
-	// pool splits large float32 fast paths (nil: the caller's goroutine).
-	pool *parallel.Pool
 }
 
 func sigmoid64(x float64) float64 {
@@ -281,66 +278,104 @@ func unsignedUnary[T Unsigned](op unaryOp) func(T) T {
 	return nil
 }
 
-func unaryT[T tensor.Elem](x *tensor.Tensor, f func(T) T) (*tensor.Tensor, error) {
-	if f == nil {
-		return nil, fmt.Errorf("input type %v is not supported", x.DType())
+// supports reports whether op is defined on element type dt.
+func (op unaryOp) supports(dt tensor.DType) bool {
+	switch {
+	case dt.IsFloat():
+		return true
+	case dt.IsInt() && dt.IsSigned():
+		switch op.kind {
+		case uAbs, uNeg, uSign, uRelu, uLeakyRelu, uShrink, uThresholdedRelu:
+			return true
+		}
+	case dt.IsInt():
+		switch op.kind {
+		case uAbs, uRelu, uNeg, uSign, uShrink, uThresholdedRelu:
+			return true
+		}
 	}
-	out := tensor.New(x.DType(), x.Shape()...)
-	mapSlice(tensor.Data[T](out), tensor.Data[T](x), f)
-	return out, nil
+	return false
 }
 
-// apply computes op over x into a new tensor of x's type.
-func (op unaryOp) apply(x *tensor.Tensor) (*tensor.Tensor, error) {
-	switch dt := x.DType(); dt {
-	case tensor.Float32:
-		if f := fastUnary32(op); f != nil {
-			return unary32(op.pool, f, x), nil
-		}
-		return unaryT(x, floatUnary[float32](op))
-	case tensor.Float64:
-		return unaryT(x, floatUnary[float64](op))
-	case tensor.Float16, tensor.BFloat16:
-		y, err := unaryT(widen(x), floatUnary[float32](op))
-		if err != nil {
-			return nil, err
-		}
-		return narrow(y, dt), nil
+// unaryInts applies op to an integer tensor x into y (same type);
+// op.supports(x.DType()) holds.
+func (op unaryOp) unaryInts(x, y *tensor.Tensor) {
+	switch x.DType() {
 	case tensor.Int8:
-		return unaryT(x, signedUnary[int8](op))
+		mapSlice(tensor.Data[int8](y), tensor.Data[int8](x), signedUnary[int8](op))
 	case tensor.Int16:
-		return unaryT(x, signedUnary[int16](op))
+		mapSlice(tensor.Data[int16](y), tensor.Data[int16](x), signedUnary[int16](op))
 	case tensor.Int32:
-		return unaryT(x, signedUnary[int32](op))
+		mapSlice(tensor.Data[int32](y), tensor.Data[int32](x), signedUnary[int32](op))
 	case tensor.Int64:
-		return unaryT(x, signedUnary[int64](op))
+		mapSlice(tensor.Data[int64](y), tensor.Data[int64](x), signedUnary[int64](op))
 	case tensor.Uint8:
-		return unaryT(x, unsignedUnary[uint8](op))
+		mapSlice(tensor.Data[uint8](y), tensor.Data[uint8](x), unsignedUnary[uint8](op))
 	case tensor.Uint16:
-		return unaryT(x, unsignedUnary[uint16](op))
+		mapSlice(tensor.Data[uint16](y), tensor.Data[uint16](x), unsignedUnary[uint16](op))
 	case tensor.Uint32:
-		return unaryT(x, unsignedUnary[uint32](op))
+		mapSlice(tensor.Data[uint32](y), tensor.Data[uint32](x), unsignedUnary[uint32](op))
 	case tensor.Uint64:
-		return unaryT(x, unsignedUnary[uint64](op))
+		mapSlice(tensor.Data[uint64](y), tensor.Data[uint64](x), unsignedUnary[uint64](op))
 	}
-	return nil, fmt.Errorf("input type %v is not supported", x.DType())
 }
 
-// unaryKernel returns a kernel applying op to input 0.
-func unaryKernel(op unaryOp) ops.Kernel {
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := need(in, 1); err != nil {
-			return nil, err
-		}
-		return one(op.apply(in[0]))
-	}
+// sameAs reports x's type and shape as output 0.
+func sameAs(x *tensor.Tensor, out []ops.OutSpec) {
+	out[0].DType = x.DType()
+	out[0].Shape = append(out[0].Shape[:0], x.Shape()...)
+}
+
+// planUnary ends a bind function for op: its planned kernel applies op to
+// input 0. check, when not nil, refuses input types beyond op.supports.
+func planUnary(n *ops.Node, op unaryOp, check func(dt tensor.DType) error) (ops.Kernel, error) {
+	f32 := unary32(op)
+	f64 := floatUnary[float64](op)
+	pool := n.Pool
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if err := need(in, 1); err != nil {
+				return err
+			}
+			dt := in[0].DType()
+			if check != nil {
+				if err := check(dt); err != nil {
+					return err
+				}
+			}
+			if !op.supports(dt) {
+				return fmt.Errorf("input type %v is not supported", dt)
+			}
+			sameAs(in[0], out)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, y := in[0], out[0]
+			switch x.DType() {
+			case tensor.Float32:
+				w := newWork(unaryWork)
+				w.f, w.o, w.a = f32, y.Float32s(), x.Float32s()
+				w.run(pool, len(w.o))
+			case tensor.Float64:
+				mapSlice(y.Float64s(), x.Float64s(), f64)
+			case tensor.Float16, tensor.BFloat16:
+				xs := widen(x).Float32s()
+				ys := make([]float32, len(xs))
+				f32(ys, xs)
+				narrowInto(y, ys)
+			default:
+				op.unaryInts(x, y)
+			}
+			return nil
+		},
+	})
 }
 
 // bindUnary binds an operator without attributes (legacy consumed_inputs is
 // ignored).
 func bindUnary(kind unaryKind) ops.BindFunc {
 	return func(n *ops.Node) (ops.Kernel, error) {
-		return unaryKernel(unaryOp{kind: kind, pool: n.Pool}), nil
+		return planUnary(n, unaryOp{kind: kind}, nil)
 	}
 }
 
@@ -359,7 +394,7 @@ func floatAttrs(n *ops.Node, names []string, defs []float32, dst ...*float64) er
 // bindUnaryAttrs binds an operator whose parameters come from float attributes.
 func bindUnaryAttrs(kind unaryKind, names []string, defs []float32) ops.BindFunc {
 	return func(n *ops.Node) (ops.Kernel, error) {
-		op := unaryOp{kind: kind, pool: n.Pool}
+		op := unaryOp{kind: kind}
 		dst := make([]*float64, len(names))
 		for i, name := range names {
 			switch name {
@@ -377,34 +412,46 @@ func bindUnaryAttrs(kind unaryKind, names []string, defs []float32) ops.BindFunc
 		if kind == uCelu && op.alpha == 0 {
 			return nil, fmt.Errorf("Celu: alpha must be nonzero")
 		}
-		return unaryKernel(op), nil
+		return planUnary(n, op, nil)
 	}
 }
 
-// floatPredicate computes a bool tensor from a floating-point tensor.
-func floatPredicate(x *tensor.Tensor, f func(float64) bool) (*tensor.Tensor, error) {
-	out := tensor.New(tensor.Bool, x.Shape()...)
-	o := out.Bools()
-	switch x.DType() {
-	case tensor.Float32:
-		mapSlice(o, x.Float32s(), func(v float32) bool { return f(float64(v)) })
-	case tensor.Float64:
-		mapSlice(o, x.Float64s(), f)
-	case tensor.Float16, tensor.BFloat16:
-		mapSlice(o, widen(x).Float32s(), func(v float32) bool { return f(float64(v)) })
-	default:
-		return nil, fmt.Errorf("input type %v is not a floating-point type", x.DType())
-	}
-	return out, nil
+// planPredicate ends the bind function of IsNaN and IsInf: a bool tensor of
+// f over a floating-point input.
+func planPredicate(n *ops.Node, f func(float64) bool) (ops.Kernel, error) {
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if err := need(in, 1); err != nil {
+				return err
+			}
+			if !in[0].DType().IsFloat() {
+				return fmt.Errorf("input type %v is not a floating-point type", in[0].DType())
+			}
+			sameAs(in[0], out)
+			out[0].DType = tensor.Bool
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, o := in[0], out[0].Bools()
+			switch x.DType() {
+			case tensor.Float32:
+				for i, v := range x.Float32s() {
+					o[i] = f(float64(v))
+				}
+			case tensor.Float64:
+				mapSlice(o, x.Float64s(), f)
+			default:
+				for i, v := range widen(x).Float32s() {
+					o[i] = f(float64(v))
+				}
+			}
+			return nil
+		},
+	})
 }
 
 func bindIsNaN(n *ops.Node) (ops.Kernel, error) {
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := need(in, 1); err != nil {
-			return nil, err
-		}
-		return one(floatPredicate(in[0], func(v float64) bool { return v != v }))
-	}, nil
+	return planPredicate(n, func(v float64) bool { return v != v })
 }
 
 func bindIsInf(n *ops.Node) (ops.Kernel, error) {
@@ -416,28 +463,29 @@ func bindIsInf(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := func(v float64) bool {
+	return planPredicate(n, func(v float64) bool {
 		return (pos != 0 && math.IsInf(v, 1)) || (neg != 0 && math.IsInf(v, -1))
-	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := need(in, 1); err != nil {
-			return nil, err
-		}
-		return one(floatPredicate(in[0], f))
-	}, nil
+	})
 }
 
 func bindNot(n *ops.Node) (ops.Kernel, error) {
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if err := need(in, 1); err != nil {
-			return nil, err
-		}
-		x := in[0]
-		if x.DType() != tensor.Bool {
-			return nil, fmt.Errorf("Not: input type %v is not bool", x.DType())
-		}
-		out := tensor.New(tensor.Bool, x.Shape()...)
-		mapSlice(out.Bools(), x.Bools(), func(v bool) bool { return !v })
-		return []*tensor.Tensor{out}, nil
-	}, nil
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if err := need(in, 1); err != nil {
+				return err
+			}
+			if in[0].DType() != tensor.Bool {
+				return fmt.Errorf("Not: input type %v is not bool", in[0].DType())
+			}
+			sameAs(in[0], out)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			o := out[0].Bools()
+			for i, v := range in[0].Bools() {
+				o[i] = !v
+			}
+			return nil
+		},
+	})
 }
