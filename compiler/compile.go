@@ -70,6 +70,11 @@ func Compile(m *ir.Model, reg *ops.Registry, opts ...Option) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compiler: %w", err)
 	}
+	// The optimiser read some originals to fold them (Conv+BatchNorm):
+	// none of the model's mapped weights need to stay resident now.
+	for _, in := range m.Graph.Initializers {
+		tensor.Evict(in.Tensor)
+	}
 	p.passes = stats
 	p.planning = o.optimize
 	return p, nil
@@ -258,6 +263,12 @@ func (c *compiler) node(n *ir.Node, hidden []string, sc *scope, constVal map[int
 	impl, err := c.reg.Bind(bn)
 	if err != nil {
 		return step{}, err
+	}
+	// Binding may have prepared copies of constant inputs (packed
+	// weights): hand a mapped original's pages back now, so that loading
+	// never holds both. A kernel that reads the original faults it in.
+	for _, t := range bn.Consts {
+		tensor.Evict(t)
 	}
 	if impl.Tensor == nil && impl.Value == nil {
 		return step{}, fmt.Errorf("operator %s bound to no kernel", n.OpType)

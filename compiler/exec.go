@@ -230,6 +230,13 @@ func (p *Program) RunInto(inputs []*tensor.Tensor, dst []*tensor.Tensor) error {
 	}
 	if err == nil {
 		p.plans.add(p.buildPlan(inputs, f.sizes))
+		// Kernels that prepare weights on their first run (convolutions
+		// pack once the geometry is known) have read the originals.
+		for _, c := range p.consts {
+			if t, ok := c.value.(*tensor.Tensor); ok {
+				tensor.Evict(t)
+			}
+		}
 	}
 	return err
 }
@@ -305,7 +312,7 @@ func (p *Program) exec(f *frame, pl *plan, inputs, dst []*tensor.Tensor) error {
 	for si := range p.steps {
 		st := &p.steps[si]
 		var err error
-		if st.impl.Planned != nil {
+		if st.impl.Planned != nil && (st.impl.Value == nil || f.allTensors(st)) {
 			err = p.execPlanned(f, pl, si, st, dst)
 		} else {
 			err = p.execKernel(f, st)
@@ -330,6 +337,22 @@ func (p *Program) exec(f *frame, pl *plan, inputs, dst []*tensor.Tensor) error {
 		deliver(dst, i, t)
 	}
 	return nil
+}
+
+// allTensors reports whether every present input of st holds a tensor
+// (a value kernel's planned form serves only such runs).
+func (f *frame) allTensors(st *step) bool {
+	for _, s := range st.in {
+		if s < 0 {
+			continue
+		}
+		switch f.vals[s].(type) {
+		case *tensor.Tensor, nil:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // tensorArgs gathers a step's inputs as tensors into f.args.
@@ -427,10 +450,8 @@ func (p *Program) execPlanned(f *frame, pl *plan, si int, st *step, dst []*tenso
 			continue
 		}
 		sp := &specs[i]
-		if !sp.DType.Valid() || sp.DType == tensor.String {
-			if pk.View || sp.DType != tensor.String {
-				return fmt.Errorf("%s: output %d: kernel inferred no storable type (%v)", st.label, i, sp.DType)
-			}
+		if !sp.DType.Valid() {
+			return fmt.Errorf("%s: output %d: kernel inferred no storable type (%v)", st.label, i, sp.DType)
 		}
 		if err := sp.Shape.Check(); err != nil {
 			return fmt.Errorf("%s: output %d: %w", st.label, i, err)
@@ -439,6 +460,15 @@ func (p *Program) execPlanned(f *frame, pl *plan, si int, st *step, dst []*tenso
 			src := args[0]
 			if src == nil || src.DType() != sp.DType || src.Len() != sp.Shape.NumElements() {
 				return fmt.Errorf("%s: view of %v as %v%v does not fit", st.label, src, sp.DType, sp.Shape)
+			}
+			if src.DType() == tensor.String {
+				// Headers recycle bytes only: a string view is a new one.
+				v, err := src.Reshape(sp.Shape...)
+				if err != nil {
+					return fmt.Errorf("%s: %w", st.label, err)
+				}
+				f.vals[s] = v
+				continue
 			}
 			h := &f.hdr[s]
 			h.Reset(sp.DType, sp.Shape, src.Bytes())

@@ -86,6 +86,9 @@ func (o *optimizer) fuseActivation() (int, error) {
 func (o *optimizer) activationAttrs(ix *fuseIndex, act *ir.Node) ([]*ir.Attribute, bool) {
 	name := func(s string) []*ir.Attribute { return []*ir.Attribute{attrString("activation", s)} }
 	if isOp(act, SinterDomain, "Gelu") {
+		if a := act.Attr("approximate"); a != nil && string(a.S) == "tanh" {
+			return name("GeluTanh"), true
+		}
 		return name("Gelu"), true
 	}
 	if act.Domain != ir.DefaultDomain {

@@ -24,6 +24,7 @@ type fuseCase struct {
 	inputs  map[string]tensor.Shape // graph inputs, random float32
 	outputs []string
 	want    []string // steps of the optimised program: "Op" or "sinter.Op[activation]"
+	opset   int64    // default-domain import; 0 means 13
 }
 
 func randT(rng *rand.Rand, shape ...int) *tensor.Tensor {
@@ -73,7 +74,123 @@ func fuseCases() []fuseCase {
 		}
 		return out
 	}
+	// layerNorm is LayerNormalization over the last axis written out, as
+	// exporters emit it before opset 17 (sq: "Pow" or "Mul" for d²).
+	layerNorm := func(x, y, sq string) []*ir.Node {
+		sqNode := node("Pow", []string{y + "_d", "two"}, []string{y + "_sq"})
+		if sq == "Mul" {
+			sqNode = node("Mul", []string{y + "_d", y + "_d"}, []string{y + "_sq"})
+		}
+		return []*ir.Node{
+			node("ReduceMean", []string{x}, []string{y + "_m"}, attrInts("axes", -1)),
+			node("Sub", []string{x, y + "_m"}, []string{y + "_d"}),
+			sqNode,
+			node("ReduceMean", []string{y + "_sq"}, []string{y + "_v"}, attrInts("axes", -1)),
+			node("Add", []string{y + "_v", "eps"}, []string{y + "_ve"}),
+			node("Sqrt", []string{y + "_ve"}, []string{y + "_s"}),
+			node("Div", []string{y + "_d", y + "_s"}, []string{y + "_n"}),
+			node("Mul", []string{"gamma", y + "_n"}, []string{y + "_g"}),
+			node("Add", []string{y + "_g", "beta"}, []string{y}),
+		}
+	}
+	// geluTanh is GELU's tanh approximation written out (cube: "Pow" or
+	// "Mul" for x³).
+	geluTanh := func(x, y, cube string) []*ir.Node {
+		nodes := []*ir.Node{node("Pow", []string{x, "three"}, []string{y + "_c"})}
+		if cube == "Mul" {
+			nodes = []*ir.Node{
+				node("Mul", []string{x, x}, []string{y + "_sq"}),
+				node("Mul", []string{y + "_sq", x}, []string{y + "_c"}),
+			}
+		}
+		return append(nodes,
+			node("Mul", []string{"k", y + "_c"}, []string{y + "_kc"}),
+			node("Add", []string{x, y + "_kc"}, []string{y + "_u"}),
+			node("Mul", []string{y + "_u", "s2pi"}, []string{y + "_t"}),
+			node("Tanh", []string{y + "_t"}, []string{y + "_th"}),
+			node("Add", []string{"one", y + "_th"}, []string{y + "_f"}),
+			node("Mul", []string{"half", x}, []string{y + "_g"}),
+			node("Mul", []string{y + "_g", y + "_f"}, []string{y}),
+		)
+	}
+	geluTanhConsts := map[string]*tensor.Tensor{
+		"three": tensor.Scalar(float32(3)), "k": tensor.Scalar(float32(0.044715)),
+		"s2pi": tensor.Scalar(float32(math.Sqrt(2 / math.Pi))), "one": tensor.Scalar(float32(1)),
+		"half": tensor.Scalar(float32(0.5)),
+	}
 	return []fuseCase{{
+		name: "attention-div-mask",
+		nodes: []*ir.Node{
+			node("Transpose", []string{"k"}, []string{"kt"}, attrInts("perm", 0, 1, 3, 2)),
+			node("MatMul", []string{"q", "kt"}, []string{"s"}),
+			node("Div", []string{"s", "c"}, []string{"sd"}),
+			node("Add", []string{"mask", "sd"}, []string{"sm"}),
+			node("Softmax", []string{"sm"}, []string{"p"}, attrInt("axis", -1)),
+			node("MatMul", []string{"p", "v"}, []string{"y"}),
+		},
+		inits:   map[string]*tensor.Tensor{"c": tensor.Scalar(float32(2))},
+		inputs:  map[string]tensor.Shape{"q": {2, 3, 5, 4}, "k": {2, 3, 7, 4}, "v": {2, 3, 7, 6}, "mask": {2, 1, 1, 7}},
+		outputs: []string{"y"},
+		want:    []string{"Transpose", "sinter.Attention"},
+	}, {
+		// Q broadcasts over K's batch, the mask over rows and the scale is a
+		// Mul with the constant first.
+		name: "attention-broadcast-mul",
+		nodes: []*ir.Node{
+			node("MatMul", []string{"q", "kt"}, []string{"s"}),
+			node("Mul", []string{"c", "s"}, []string{"sd"}),
+			node("Add", []string{"sd", "mask"}, []string{"sm"}),
+			node("Softmax", []string{"sm"}, []string{"p"}, attrInt("axis", -1)),
+			node("MatMul", []string{"p", "v"}, []string{"y"}),
+		},
+		inits:   map[string]*tensor.Tensor{"c": tensor.Scalar(float32(0.125))},
+		inputs:  map[string]tensor.Shape{"q": {1, 5, 8}, "kt": {3, 8, 9}, "v": {3, 9, 2}, "mask": {5, 9}},
+		outputs: []string{"y"},
+		want:    []string{"sinter.Attention"},
+	}, {
+		name:  "layernorm-written-out-pow",
+		nodes: layerNorm("x", "y", "Pow"),
+		inits: map[string]*tensor.Tensor{"two": tensor.Scalar(float32(2)), "eps": tensor.Scalar(float32(1e-5)),
+			"gamma": randT(rng, 24), "beta": randT(rng, 24)},
+		inputs:  map[string]tensor.Shape{"x": {3, 5, 24}},
+		outputs: []string{"y"},
+		want:    []string{"sinter.LayerNormalization"},
+	}, {
+		name:  "layernorm-written-out-mul",
+		nodes: layerNorm("x", "y", "Mul"),
+		inits: map[string]*tensor.Tensor{"eps": tensor.Scalar(float32(1e-12)),
+			"gamma": randT(rng, 7), "beta": randT(rng, 7)},
+		inputs:  map[string]tensor.Shape{"x": {4, 7}},
+		outputs: []string{"y"},
+		want:    []string{"sinter.LayerNormalization"},
+	}, {
+		// d is also read outside the pattern: nothing may fuse.
+		name: "no-layernorm-when-centred-value-escapes",
+		nodes: append(layerNorm("x", "n", "Pow"),
+			node("Add", []string{"n", "n_d"}, []string{"y"})),
+		inits: map[string]*tensor.Tensor{"two": tensor.Scalar(float32(2)), "eps": tensor.Scalar(float32(1e-5)),
+			"gamma": randT(rng, 6), "beta": randT(rng, 6)},
+		inputs:  map[string]tensor.Shape{"x": {2, 6}},
+		outputs: []string{"y"},
+		want:    []string{"ReduceMean", "Sub", "Pow", "ReduceMean", "Add", "Sqrt", "Div", "Mul", "Add", "Add"},
+	}, {
+		name: "matmul-bias-gelu-tanh-pow",
+		nodes: append([]*ir.Node{
+			node("MatMul", []string{"x", "w"}, []string{"mm"}),
+			node("Add", []string{"mm", "b"}, []string{"h"}),
+		}, geluTanh("h", "y", "Pow")...),
+		inits:   merge(geluTanhConsts, map[string]*tensor.Tensor{"w": randT(rng, 8, 16), "b": randT(rng, 16)}),
+		inputs:  map[string]tensor.Shape{"x": {2, 5, 8}},
+		outputs: []string{"y"},
+		want:    []string{"sinter.FusedMatMul[GeluTanh]"},
+	}, {
+		name:    "gelu-tanh-cube-by-muls",
+		nodes:   geluTanh("x", "y", "Mul"),
+		inits:   geluTanhConsts,
+		inputs:  map[string]tensor.Shape{"x": {3, 33}},
+		outputs: []string{"y"},
+		want:    []string{"sinter.Gelu"},
+	}, {
 		name: "conv-bn-residual-relu",
 		nodes: []*ir.Node{
 			node("Conv", []string{"x", "w", "b"}, []string{"c"}, attrInts("pads", 1, 1, 1, 1)),
@@ -206,7 +323,13 @@ func (c fuseCase) model() *ir.Model {
 	for _, name := range inits {
 		g.Initializers = append(g.Initializers, &ir.Initializer{Name: name, Tensor: c.inits[name]})
 	}
-	return &ir.Model{Opsets: map[string]int64{"": 17}, Graph: g}
+	// Opset 13 by default: LayerNormalization (17) does not exist yet, as
+	// in the exports that write it out.
+	opset := c.opset
+	if opset == 0 {
+		opset = 13
+	}
+	return &ir.Model{Opsets: map[string]int64{"": opset}, Graph: g}
 }
 
 func stepNames(p *Program) []string {

@@ -25,6 +25,8 @@ var passes = []pass{
 	{"dead-code-elimination", (*optimizer).eliminateDeadCode},
 	{"fuse-conv-batchnorm", (*optimizer).fuseConvBatchNorm},
 	{"fuse-gelu", (*optimizer).fuseGelu},
+	{"fuse-layernorm", (*optimizer).fuseLayerNorm},
+	{"fuse-attention", (*optimizer).fuseAttention},
 	{"fuse-matmul-bias", (*optimizer).fuseMatMulBias},
 	{"fuse-residual-add", (*optimizer).fuseResidual},
 	{"fuse-activation", (*optimizer).fuseActivation},

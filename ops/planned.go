@@ -56,6 +56,17 @@ func (n *Node) Plan(p *Planned) (Kernel, error) {
 	return FromPlanned(p, wanted), nil
 }
 
+// PlanValue is Plan for a value kernel (one that also passes sequences or
+// optionals) whose all-tensor case has a planned form: the planned
+// executor uses p when every input is a tensor, and k otherwise.
+func (n *Node) PlanValue(p *Planned, k ValueKernel) (ValueKernel, error) {
+	if p == nil || p.Infer == nil || (p.Run == nil && !p.View) || k == nil {
+		return nil, fmt.Errorf("%s: incomplete planned kernel", n.OpType)
+	}
+	n.planned = p
+	return k, nil
+}
+
 // FromPlanned returns a Kernel that allocates fresh outputs and runs p
 // into them: the form an unplanned executor uses. wanted has one entry per
 // declared output, false where the node omits it.

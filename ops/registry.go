@@ -56,7 +56,9 @@ type BindFunc func(n *Node) (Kernel, error)
 type ValueBindFunc func(n *Node) (ValueKernel, error)
 
 // Impl is a bound node: exactly one of Tensor and Value is set. Planned
-// is set, beside Tensor, when the op offers the planned form (Node.Plan).
+// is set beside either when the op offers the planned form (Node.Plan,
+// Node.PlanValue); beside Value it serves runs whose inputs are all
+// tensors.
 type Impl struct {
 	Tensor  Kernel
 	Value   ValueKernel
@@ -178,7 +180,7 @@ func (r *Registry) Bind(n *Node) (Impl, error) {
 	}
 	if e.vbind != nil {
 		k, err := e.vbind(n)
-		return Impl{Value: k}, err
+		return Impl{Value: k, Planned: n.planned}, err
 	}
 	k, err := e.bind(n)
 	return Impl{Tensor: k, Planned: n.planned}, err

@@ -86,6 +86,8 @@ type Tensor struct {
 	shape Shape
 	data  []byte
 	strs  []string
+	// mapped: data aliases a file mapping (see MarkMapped and Evict).
+	mapped bool
 }
 
 // New returns a zero-filled tensor. It panics if shape fails Shape.Check or
@@ -260,6 +262,7 @@ func (t *Tensor) Reset(dt DType, shape Shape, b []byte) {
 	t.shape = append(t.shape[:0], shape...)
 	t.data = b
 	t.strs = nil
+	t.mapped = false
 }
 
 // Reshape returns a view of t with a new shape of the same element count.

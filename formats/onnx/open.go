@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"unsafe"
 
 	"github.com/sinter-ml/sinter/ir"
 )
@@ -55,12 +56,59 @@ func Open(path string, opts ...Option) (*File, error) {
 	d.src = src
 	m, err := d.decode(data)
 	src.close()
+	if err == nil {
+		regions := [][]byte{data}
+		for _, b := range src.files {
+			regions = append(regions, b)
+		}
+		markMapped(m.Graph, regions, 0)
+	}
 	file := &File{Model: m, unmaps: append([]func() error{unmap}, src.unmaps...)}
 	if err != nil {
 		file.Close()
 		return nil, err
 	}
 	return file, nil
+}
+
+// markMapped marks the initializers of g (and of its subgraphs) whose
+// storage lies in one of the mapped regions, so that the compiler may hand
+// their pages back once it has prepared copies (tensor.Evict).
+func markMapped(g *ir.Graph, regions [][]byte, depth int) {
+	if g == nil || depth > 64 {
+		return
+	}
+	for _, in := range g.Initializers {
+		if in.Tensor != nil && within(in.Tensor.Bytes(), regions) {
+			in.Tensor.MarkMapped()
+		}
+	}
+	for _, n := range g.Nodes {
+		for _, a := range n.Attrs {
+			markMapped(a.G, regions, depth+1)
+			for _, sg := range a.Graphs {
+				markMapped(sg, regions, depth+1)
+			}
+		}
+	}
+}
+
+// within reports whether b lies inside one of regions.
+func within(b []byte, regions [][]byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	p := uintptr(unsafe.Pointer(&b[0]))
+	for _, r := range regions {
+		if len(r) == 0 {
+			continue
+		}
+		lo := uintptr(unsafe.Pointer(&r[0]))
+		if p >= lo && p+uintptr(len(b)) <= lo+uintptr(len(r)) {
+			return true
+		}
+	}
+	return false
 }
 
 // Close releases the file's memory mappings. Every tensor of Model (its

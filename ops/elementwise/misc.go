@@ -532,10 +532,19 @@ func bindIdentity(n *ops.Node) (ops.Kernel, error) {
 // sequence (14) or an optional (16): it returns its input Value unchanged,
 // whether a tensor, an *ops.Sequence or an ops.None.
 func bindIdentityValue(n *ops.Node) (ops.ValueKernel, error) {
-	return func(in []ops.Value) ([]ops.Value, error) {
+	return n.PlanValue(&ops.Planned{
+		View: true,
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if err := need(in, 1); err != nil {
+				return err
+			}
+			sameAs(in[0], out)
+			return nil
+		},
+	}, func(in []ops.Value) ([]ops.Value, error) {
 		if len(in) < 1 || in[0] == nil {
 			return nil, fmt.Errorf("Identity: input 0 is missing")
 		}
 		return []ops.Value{in[0]}, nil
-	}, nil
+	})
 }

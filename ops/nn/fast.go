@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"sync"
 	"sync/atomic"
 
 	"github.com/sinter-ml/sinter/kernels/conv"
@@ -803,9 +804,18 @@ func convTFast(pool *parallel.Pool, p *convPlan, x, w, b *tensor.Tensor) (*tenso
 
 // ---- Gelu ----
 
-// bindSinterGelu binds sinter Gelu(X) = X·Φ(X) = X/2·(1 + erf(X/√2)), the
-// node the compiler puts in place of GELU written out with Erf.
+// bindSinterGelu binds sinter Gelu(X) = X·Φ(X) = X/2·(1 + erf(X/√2)), or
+// with approximate = "tanh" X/2·(1 + tanh(√(2/π)·(X + 0.044715·X³))): the
+// node the compiler puts in place of GELU written out.
 func bindSinterGelu(n *ops.Node) (ops.Kernel, error) {
+	approx, err := n.String("approximate", "none")
+	if err != nil {
+		return nil, err
+	}
+	if approx != "none" && approx != "tanh" {
+		return nil, fmt.Errorf("Gelu: approximate %q is neither \"none\" nor \"tanh\"", approx)
+	}
+	tanh := approx == "tanh"
 	return n.Plan(&ops.Planned{
 		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
 			if len(in) < 1 || in[0] == nil {
@@ -821,13 +831,23 @@ func bindSinterGelu(n *ops.Node) (ops.Kernel, error) {
 		Run: func(in, out []*tensor.Tensor) error {
 			x := in[0]
 			if x.DType() == tensor.Float32 {
+				if tanh {
+					y := out[0].Float32s()
+					copy(y, x.Float32s())
+					kgemm.Activate(kgemm.ActGeluTanh, 0, 0, y)
+					return nil
+				}
 				elementwise.Gelu(out[0].Float32s(), x.Float32s())
 				return nil
 			}
 			xs := asF64(x)
 			y := make([]float64, len(xs))
 			for i, v := range xs {
-				y[i] = 0.5 * v * (1 + math.Erf(v/math.Sqrt2))
+				if tanh {
+					y[i] = 0.5 * v * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(v+0.044715*v*v*v)))
+				} else {
+					y[i] = 0.5 * v * (1 + math.Erf(v/math.Sqrt2))
+				}
 			}
 			return copyResult(out[0], newFloat(x.DType(), x.Shape(), y))
 		},
@@ -851,24 +871,37 @@ func layerNorm32(pool *parallel.Pool, x, scale, bias *tensor.Tensor, axis int, e
 	if w == 0 || len(xs) == 0 {
 		return true
 	}
-	g := scale.Float32s()
-	var b []float32
+	t := lnTasks.Get().(*lnTask)
+	*t = lnTask{ys: ys, xs: xs, g: scale.Float32s(), w: w, eps: eps, rows: len(xs) / w}
 	if bias != nil {
-		b = bias.Float32s()
+		t.b = bias.Float32s()
 	}
-	rows := len(xs) / w
-	run := func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			elementwise.LayerNorm(ys[r*w:(r+1)*w], xs[r*w:(r+1)*w], g, b, eps)
-		}
+	t.per = max(1, (1<<14)/w)
+	if pool.Threads() == 1 || t.rows <= t.per {
+		t.per = t.rows
+		t.Run(0, 0)
+	} else {
+		pool.RunTask((t.rows+t.per-1)/t.per, t)
 	}
-	per := max(1, (1<<14)/w)
-	if pool.Threads() == 1 || rows <= per {
-		run(0, rows)
-		return true
-	}
-	pool.Run((rows+per-1)/per, func(_, t int) { run(t*per, min((t+1)*per, rows)) })
+	*t = lnTask{}
+	lnTasks.Put(t)
 	return true
+}
+
+// lnTask normalises rows [task·per, (task+1)·per) of a LayerNormalization;
+// pooled so that a run allocates nothing.
+type lnTask struct {
+	ys, xs, g, b []float32
+	w, rows, per int
+	eps          float32
+}
+
+var lnTasks = sync.Pool{New: func() any { return new(lnTask) }}
+
+func (t *lnTask) Run(_, task int) {
+	for r, hi := task*t.per, min((task+1)*t.per, t.rows); r < hi; r++ {
+		elementwise.LayerNorm(t.ys[r*t.w:(r+1)*t.w], t.xs[r*t.w:(r+1)*t.w], t.g, t.b, t.eps)
+	}
 }
 
 // f32Const returns input i when it is a float32 constant of the graph.

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	"github.com/sinter-ml/sinter/kernels/parallel"
 	kpool "github.com/sinter-ml/sinter/kernels/pool"
@@ -177,19 +178,45 @@ func eachPlanes(pool *parallel.Pool, planes, work int, fn func(lo, hi int)) {
 	pool.Run((planes+per-1)/per, func(_, t int) { fn(t*per, min((t+1)*per, planes)) })
 }
 
-// pool2D runs a kernels/pool window kernel over x into a new output of p's
-// shape.
-func pool2D(pool *parallel.Pool, p *poolPlan, kg kpool.Geom, x *tensor.Tensor, run func(g kpool.Geom, dst, src []float32)) *tensor.Tensor {
-	y := tensor.New(tensor.Float32, p.out...)
+// pool2D runs a kernels/pool window kernel over x into y, of p's shape.
+func pool2D(pool *parallel.Pool, p *poolPlan, kg kpool.Geom, x, y *tensor.Tensor, run func(g kpool.Geom, dst, src []float32)) {
 	src, dst := x.Float32s(), y.Float32s()
 	I, O := kg.H*kg.W, kg.OH*kg.OW
 	if O == 0 {
-		return y
+		return
 	}
 	eachPlanes(pool, p.n*p.c, O*kg.KH*kg.KW, func(lo, hi int) {
 		run(kg, dst[lo*O:hi*O], src[lo*I:hi*I])
 	})
-	return y
+}
+
+// poolCache keeps a window pool's plan for the last input shape it saw:
+// plans are immutable, so concurrent runs share them, and a run with the
+// same shape resolves nothing.
+type poolCache struct {
+	a    *windowAttrs
+	last atomic.Pointer[poolCached]
+}
+
+type poolCached struct {
+	xs tensor.Shape
+	p  *poolPlan
+	kg kpool.Geom
+	ok bool // kg describes p (a 2-D NCHW float32 kernel can run it)
+}
+
+func (c *poolCache) plan(xs tensor.Shape) (*poolCached, error) {
+	if pc := c.last.Load(); pc != nil && pc.xs.Equal(xs) {
+		return pc, nil
+	}
+	p, err := planPool(c.a, xs)
+	if err != nil {
+		return nil, err
+	}
+	pc := &poolCached{xs: xs.Clone(), p: p}
+	pc.kg, pc.ok = p.geom2D()
+	c.last.Store(pc)
+	return pc, nil
 }
 
 // ---- MaxPool ----
@@ -217,51 +244,65 @@ func bindMaxPool(n *ops.Node) (ops.Kernel, error) {
 	}
 	wantIdx := n.HasOutput(1)
 	pool := poolOf(n)
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if len(in) < 1 || in[0] == nil {
-			return nil, fmt.Errorf("MaxPool needs input X")
-		}
-		x := in[0]
-		p, err := planPool(a, x.Shape())
-		if err != nil {
-			return nil, err
-		}
-		if x.DType() == tensor.Float32 && !wantIdx && so == 0 {
-			if kg, ok := p.geom2D(); ok {
-				return []*tensor.Tensor{pool2D(pool, p, kg, x, kpool.Max)}, nil
+	cache := &poolCache{a: a}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if len(in) < 1 || in[0] == nil {
+				return fmt.Errorf("MaxPool needs input X")
 			}
-		}
-		var idx []int64
-		if wantIdx {
-			idx = make([]int64, p.out.NumElements())
-		}
-		var y *tensor.Tensor
-		switch x.DType() {
-		case tensor.Float32, tensor.Float16, tensor.BFloat16:
-			yd := make([]float32, p.out.NumElements())
-			maxPool(p, asF32(x), yd, idx, so == 1, float32(math.Inf(-1)))
-			y = newFloat(x.DType(), p.out, yd)
-		case tensor.Float64:
-			yd := make([]float64, p.out.NumElements())
-			maxPool(p, x.Float64s(), yd, idx, so == 1, math.Inf(-1))
-			y = fromSlice(yd, p.out)
-		case tensor.Int8:
-			yd := make([]int8, p.out.NumElements())
-			maxPool(p, x.Int8s(), yd, idx, so == 1, math.MinInt8)
-			y = fromSlice(yd, p.out)
-		case tensor.Uint8:
-			yd := make([]uint8, p.out.NumElements())
-			maxPool(p, x.Uint8s(), yd, idx, so == 1, 0)
-			y = fromSlice(yd, p.out)
-		default:
-			return nil, fmt.Errorf("MaxPool does not support dtype %v", x.DType())
-		}
-		outs := []*tensor.Tensor{y}
-		if wantIdx {
-			outs = append(outs, fromSlice(idx, p.out))
-		}
-		return outs, nil
-	}, nil
+			x := in[0]
+			switch x.DType() {
+			case tensor.Float32, tensor.Float16, tensor.BFloat16, tensor.Float64, tensor.Int8, tensor.Uint8:
+			default:
+				return fmt.Errorf("MaxPool does not support dtype %v", x.DType())
+			}
+			pc, err := cache.plan(x.Shape())
+			if err != nil {
+				return err
+			}
+			out[0].DType, out[0].Shape = x.DType(), append(out[0].Shape[:0], pc.p.out...)
+			if len(out) > 1 {
+				out[1].DType, out[1].Shape = tensor.Int64, append(out[1].Shape[:0], pc.p.out...)
+			}
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x := in[0]
+			pc, err := cache.plan(x.Shape())
+			if err != nil {
+				return err
+			}
+			p := pc.p
+			if x.DType() == tensor.Float32 && !wantIdx && so == 0 && pc.ok {
+				pool2D(pool, p, pc.kg, x, out[0], kpool.Max)
+				return nil
+			}
+			var idx []int64
+			if wantIdx {
+				idx = out[1].Int64s()
+			}
+			var y *tensor.Tensor
+			switch x.DType() {
+			case tensor.Float32:
+				maxPool(p, x.Float32s(), out[0].Float32s(), idx, so == 1, float32(math.Inf(-1)))
+				return nil
+			case tensor.Float16, tensor.BFloat16:
+				yd := make([]float32, p.out.NumElements())
+				maxPool(p, asF32(x), yd, idx, so == 1, float32(math.Inf(-1)))
+				y = newFloat(x.DType(), p.out, yd)
+			case tensor.Float64:
+				maxPool(p, x.Float64s(), out[0].Float64s(), idx, so == 1, math.Inf(-1))
+				return nil
+			case tensor.Int8:
+				maxPool(p, x.Int8s(), out[0].Int8s(), idx, so == 1, math.MinInt8)
+				return nil
+			case tensor.Uint8:
+				maxPool(p, x.Uint8s(), out[0].Uint8s(), idx, so == 1, 0)
+				return nil
+			}
+			return copyResult(out[0], y)
+		},
+	})
 }
 
 func maxPool[T maxPoolElem](p *poolPlan, x, y []T, idx []int64, colMajor bool, lowest T) {
@@ -331,28 +372,38 @@ func bindAveragePool(n *ops.Node) (ops.Kernel, error) {
 	includePad := cip != 0
 	pool := poolOf(n)
 	avg := func(g kpool.Geom, dst, src []float32) { kpool.Average(g, dst, src, includePad) }
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if len(in) < 1 {
-			return nil, fmt.Errorf("AveragePool needs input X")
-		}
-		if err := needFloat("X", in[0]); err != nil {
-			return nil, err
-		}
-		x := in[0]
-		p, err := planPool(a, x.Shape())
-		if err != nil {
-			return nil, err
-		}
-		if x.DType() == tensor.Float32 {
-			if kg, ok := p.geom2D(); ok {
-				return []*tensor.Tensor{pool2D(pool, p, kg, x, avg)}, nil
+	cache := &poolCache{a: a}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if len(in) < 1 {
+				return fmt.Errorf("AveragePool needs input X")
 			}
-		}
-		if x.DType() == tensor.Float64 {
-			return []*tensor.Tensor{avgPool[float64](p, x, includePad, 0)}, nil
-		}
-		return []*tensor.Tensor{avgPool[float32](p, x, includePad, 0)}, nil
-	}, nil
+			if err := needFloat("X", in[0]); err != nil {
+				return err
+			}
+			pc, err := cache.plan(in[0].Shape())
+			if err != nil {
+				return err
+			}
+			out[0].DType, out[0].Shape = in[0].DType(), append(out[0].Shape[:0], pc.p.out...)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x := in[0]
+			pc, err := cache.plan(x.Shape())
+			if err != nil {
+				return err
+			}
+			if x.DType() == tensor.Float32 && pc.ok {
+				pool2D(pool, pc.p, pc.kg, x, out[0], avg)
+				return nil
+			}
+			if x.DType() == tensor.Float64 {
+				return copyResult(out[0], avgPool[float64](pc.p, x, includePad, 0))
+			}
+			return copyResult(out[0], avgPool[float32](pc.p, x, includePad, 0))
+		},
+	})
 }
 
 // avgPool averages each window (lp == 0) or computes its Lp norm.
@@ -485,25 +536,36 @@ func bindGlobalPool(kind globalKind) ops.BindFunc {
 		}
 		op := n.OpType
 		pool := poolOf(n)
-		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-			if len(in) < 1 {
-				return nil, fmt.Errorf("%s needs input X", op)
-			}
-			if err := needFloat("X", in[0]); err != nil {
-				return nil, err
-			}
-			x := in[0]
-			if x.Rank() < 2 {
-				return nil, fmt.Errorf("%s: input must have rank ≥ 2, has shape %v", op, x.Shape())
-			}
-			if x.DType() == tensor.Float32 && kind != globalLp {
-				return []*tensor.Tensor{globalPool32(pool, x, kind)}, nil
-			}
-			if x.DType() == tensor.Float64 {
-				return []*tensor.Tensor{globalPool[float64](x, kind, lp)}, nil
-			}
-			return []*tensor.Tensor{globalPool[float32](x, kind, lp)}, nil
-		}, nil
+		return n.Plan(&ops.Planned{
+			Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+				if len(in) < 1 {
+					return fmt.Errorf("%s needs input X", op)
+				}
+				if err := needFloat("X", in[0]); err != nil {
+					return err
+				}
+				x := in[0]
+				if x.Rank() < 2 {
+					return fmt.Errorf("%s: input must have rank ≥ 2, has shape %v", op, x.Shape())
+				}
+				out[0].DType, out[0].Shape = x.DType(), append(out[0].Shape[:0], x.Shape()...)
+				for i := 2; i < len(out[0].Shape); i++ {
+					out[0].Shape[i] = 1
+				}
+				return nil
+			},
+			Run: func(in, out []*tensor.Tensor) error {
+				x := in[0]
+				if x.DType() == tensor.Float32 && kind != globalLp {
+					globalPool32(pool, x, kind, out[0])
+					return nil
+				}
+				if x.DType() == tensor.Float64 {
+					return copyResult(out[0], globalPool[float64](x, kind, lp))
+				}
+				return copyResult(out[0], globalPool[float32](x, kind, lp))
+			},
+		})
 	}
 }
 
@@ -516,11 +578,10 @@ func globalShape(xs tensor.Shape) tensor.Shape {
 	return out
 }
 
-// globalPool32 is GlobalAveragePool or GlobalMaxPool on float32, planes
-// split over pool.
-func globalPool32(pool *parallel.Pool, xt *tensor.Tensor, kind globalKind) *tensor.Tensor {
+// globalPool32 is GlobalAveragePool or GlobalMaxPool on float32 into y,
+// planes split over pool.
+func globalPool32(pool *parallel.Pool, xt *tensor.Tensor, kind globalKind, y *tensor.Tensor) {
 	xs := xt.Shape()
-	y := tensor.New(tensor.Float32, globalShape(xs)...)
 	x, ys := xt.Float32s(), y.Float32s()
 	I := prod(xs[2:])
 	reduce := kpool.GlobalAverage
@@ -532,7 +593,6 @@ func globalPool32(pool *parallel.Pool, xt *tensor.Tensor, kind globalKind) *tens
 			ys[pl] = reduce(x[pl*I : (pl+1)*I])
 		}
 	})
-	return y
 }
 
 func globalPool[T ops.Float](xt *tensor.Tensor, kind globalKind, lp float64) *tensor.Tensor {

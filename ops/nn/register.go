@@ -48,4 +48,8 @@ func Register(r *ops.Registry) {
 	r.Register("sinter", "FusedGemm", 1, bindFusedGemm)
 	r.Register("sinter", "FusedMatMul", 1, bindFusedMatMul)
 	r.Register("sinter", "Gelu", 1, bindSinterGelu)
+	// LayerNormalization for models importing opsets before 17, where the
+	// compiler recognises it written out (same attributes as ONNX's).
+	r.Register("sinter", "LayerNormalization", 1, bindLayerNorm)
+	r.Register("sinter", "Attention", 1, bindAttention)
 }
