@@ -16,57 +16,93 @@ func bindConcat(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("Concat: %w", err)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		var xs []*tensor.Tensor
-		for _, t := range in[:min(len(in), n.NumInputs())] {
-			if t != nil {
-				xs = append(xs, t)
-			}
-		}
-		if len(xs) == 0 {
-			return nil, fmt.Errorf("Concat: no inputs")
-		}
-		first := xs[0]
-		r := first.Rank()
-		ax, err := ops.NormAxis(axis, r)
-		if err != nil {
-			return nil, fmt.Errorf("Concat: %w", err)
-		}
-		os := first.Shape().Clone()
-		os[ax] = 0
-		for _, t := range xs {
-			if t.DType() != first.DType() {
-				return nil, fmt.Errorf("Concat: inputs have dtypes %v and %v", first.DType(), t.DType())
-			}
-			if t.Rank() != r {
-				return nil, fmt.Errorf("Concat: inputs have shapes %v and %v", first.Shape(), t.Shape())
-			}
-			for i, d := range t.Shape() {
-				if i != ax && d != first.Shape()[i] {
-					return nil, fmt.Errorf("Concat: inputs have shapes %v and %v", first.Shape(), t.Shape())
+	nin := n.NumInputs()
+	// parts returns the declared inputs (omitted ones are nil).
+	parts := func(in []*tensor.Tensor) []*tensor.Tensor { return in[:min(len(in), nin)] }
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			var first *tensor.Tensor
+			for _, t := range parts(in) {
+				if t != nil {
+					first = t
+					break
 				}
 			}
-			os[ax] += t.Shape()[ax]
-		}
-		out, err := alloc("Concat", first.DType(), os)
-		if err != nil {
-			return nil, err
-		}
-		m, err := moverOf("Concat", out, xs...)
-		if err != nil {
-			return nil, err
-		}
-		outer, D, inner := split3(os, ax)
-		off := 0
-		for _, t := range xs {
-			blk := t.Shape()[ax] * inner
-			for o := 0; o < outer; o++ {
-				m.copy(out, o*D*inner+off, t, o*blk, blk)
+			if first == nil {
+				return fmt.Errorf("Concat: no inputs")
 			}
-			off += blk
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+			r := first.Rank()
+			ax, err := ops.NormAxis(axis, r)
+			if err != nil {
+				return fmt.Errorf("Concat: %w", err)
+			}
+			o := &out[0]
+			setOut(o, first.DType(), first.Shape())
+			o.Shape[ax] = 0
+			for _, t := range parts(in) {
+				if t == nil {
+					continue
+				}
+				if t.DType() != first.DType() {
+					return fmt.Errorf("Concat: inputs have dtypes %v and %v", first.DType(), t.DType())
+				}
+				if t.Rank() != r {
+					return fmt.Errorf("Concat: inputs have shapes %v and %v", first.Shape(), t.Shape())
+				}
+				for i, d := range t.Shape() {
+					if i != ax && d != first.Shape()[i] {
+						return fmt.Errorf("Concat: inputs have shapes %v and %v", first.Shape(), t.Shape())
+					}
+				}
+				o.Shape[ax] += t.Shape()[ax]
+			}
+			return checkShape("Concat", o.Shape)
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			y := out[0]
+			ax, err := ops.NormAxis(axis, y.Rank())
+			if err != nil {
+				return fmt.Errorf("Concat: %w", err)
+			}
+			outer, D, inner := split3(y.Shape(), ax)
+			// Each input contributes a block of its axis length × inner
+			// elements to every one of the outer rows of the output.
+			row := D * inner
+			off := 0
+			for _, t := range parts(in) {
+				if t == nil {
+					continue
+				}
+				blk := t.Shape()[ax] * inner
+				if outer == 1 {
+					copyElems(y, off, t, 0, blk)
+				} else {
+					for o := range outer {
+						copyElems(y, o*row+off, t, o*blk, blk)
+					}
+				}
+				off += blk
+			}
+			return nil
+		},
+	})
+}
+
+// splitParts holds how Split divides its axis: the given sizes, or equal
+// parts of chunk elements (the last one smaller when the axis does not
+// divide evenly).
+type splitParts struct {
+	sizes    ints
+	hasSizes bool
+	chunk    int
+}
+
+// size is the length along the axis of part i.
+func (p splitParts) size(i, dim int) int {
+	if p.hasSizes {
+		return int(p.sizes.At(i))
+	}
+	return max(0, min(p.chunk, dim-i*p.chunk))
 }
 
 func bindSplit(n *ops.Node) (ops.Kernel, error) {
@@ -100,75 +136,78 @@ func bindSplit(n *ops.Node) (ops.Kernel, error) {
 			return nil, fmt.Errorf("Split: only one of the split input and num_outputs may be given")
 		}
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("Split", in, 0)
-		if err != nil {
-			return nil, err
+	// plan reads and checks the axis and the parts for input x.
+	plan := func(in []*tensor.Tensor) (x *tensor.Tensor, ax int, p splitParts, err error) {
+		if x, err = need("Split", in, 0); err != nil {
+			return nil, 0, p, err
 		}
-		ax, err := ops.NormAxis(axis, x.Rank())
-		if err != nil {
-			return nil, fmt.Errorf("Split: %w", err)
+		if ax, err = ops.NormAxis(axis, x.Rank()); err != nil {
+			return nil, 0, p, fmt.Errorf("Split: %w", err)
 		}
 		dim := x.Shape()[ax]
-		sizes := attrSplit
+		p.sizes, p.hasSizes = intsOf(attrSplit), attrSplit != nil
 		if splitInput {
 			if t := input(in, 1); t != nil {
-				if sizes, err = intList("Split", "split", t); err != nil {
-					return nil, err
+				if p.sizes, err = intList("Split", "split", t); err != nil {
+					return nil, 0, p, err
 				}
+				p.hasSizes = p.sizes.Len() > 0 // an empty list counts as absent
 			}
 		}
-		parts := make([]int, nout)
-		if sizes != nil {
-			if len(sizes) != nout {
-				return nil, fmt.Errorf("Split: %d sizes for %d outputs", len(sizes), nout)
+		if p.hasSizes {
+			if p.sizes.Len() != nout {
+				return nil, 0, p, fmt.Errorf("Split: %d sizes for %d outputs", p.sizes.Len(), nout)
 			}
 			sum := int64(0)
-			for i, s := range sizes {
+			for i := range nout {
+				s := p.sizes.At(i)
 				if s < 0 || s > int64(dim) {
-					return nil, fmt.Errorf("Split: invalid size %d", s)
+					return nil, 0, p, fmt.Errorf("Split: invalid size %d", s)
 				}
 				sum += s
-				parts[i] = int(s)
 			}
 			if sum != int64(dim) {
-				return nil, fmt.Errorf("Split: sizes %v do not sum to %d", sizes, dim)
+				return nil, 0, p, fmt.Errorf("Split: sizes %v do not sum to %d", p.sizes, dim)
 			}
-		} else {
-			chunk := (dim + nout - 1) / nout
-			if dim%nout == 0 {
-				chunk = dim / nout
-			}
-			rest := dim
-			for i := range parts {
-				parts[i] = min(chunk, rest)
-				rest -= parts[i]
-			}
-			if dim%nout != 0 && parts[nout-1] <= 0 {
-				return nil, fmt.Errorf("Split: cannot split %d into %d parts", dim, nout)
-			}
+			return x, ax, p, nil
 		}
-		outer, _, inner := split3(x.Shape(), ax)
-		m, err := moverFor(x.DType(), x)
-		if err != nil {
-			return nil, fmt.Errorf("Split: %w", err)
+		p.chunk = (dim + nout - 1) / nout
+		if dim%nout != 0 && p.size(nout-1, dim) <= 0 {
+			return nil, 0, p, fmt.Errorf("Split: cannot split %d into %d parts", dim, nout)
 		}
-		outs := make([]*tensor.Tensor, nout)
-		off := 0
-		for i, p := range parts {
-			s := x.Shape().Clone()
-			s[ax] = p
-			o, err := alloc("Split", x.DType(), s)
+		return x, ax, p, nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x, ax, p, err := plan(in)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			blk := p * inner
-			for k := 0; k < outer; k++ {
-				m.copy(o, k*blk, x, (k*dim+off)*inner, blk)
+			dim := x.Shape()[ax]
+			for i := range out {
+				setOut(&out[i], x.DType(), x.Shape())
+				out[i].Shape[ax] = p.size(i, dim)
 			}
-			outs[i] = o
-			off += p
-		}
-		return outs, nil
-	}, nil
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, ax, p, err := plan(in)
+			if err != nil {
+				return err
+			}
+			outer, dim, inner := split3(x.Shape(), ax)
+			off := 0
+			for i, y := range out {
+				part := p.size(i, dim)
+				if y != nil {
+					blk := part * inner
+					for k := range outer {
+						copyElems(y, k*blk, x, (k*dim+off)*inner, blk)
+					}
+				}
+				off += part
+			}
+			return nil
+		},
+	})
 }

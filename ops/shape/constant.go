@@ -79,30 +79,45 @@ func bindConstantOfShape(n *ops.Node) (ops.Kernel, error) {
 	if val.Len() != 1 {
 		return nil, fmt.Errorf("ConstantOfShape: value must hold one element, has shape %v", val.Shape())
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		st, err := need("ConstantOfShape", in, 0)
-		if err != nil {
-			return nil, err
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			st, err := need("ConstantOfShape", in, 0)
+			if err != nil {
+				return err
+			}
+			dims, err := intList("ConstantOfShape", "shape", st)
+			if err != nil {
+				return err
+			}
+			o := &out[0]
+			o.DType, o.Shape = val.DType(), o.Shape[:0]
+			for i := range dims.Len() {
+				d := dims.At(i)
+				if d < 0 || d > tensor.MaxElements {
+					return fmt.Errorf("ConstantOfShape: %w: dim %d", tensor.ErrShape, d)
+				}
+				o.Shape = append(o.Shape, int(d))
+			}
+			return checkShape("ConstantOfShape", o.Shape)
+		},
+		Run: func(_, out []*tensor.Tensor) error {
+			fillFrom(out[0], 0, out[0].Len(), val, 0)
+			return nil
+		},
+	})
+}
+
+// shapeRange returns the span [s, e) of dims that Shape-15 reports for
+// rank r.
+func shapeRange(start, end int64, r int) (s, e int) {
+	clamp := func(v int64) int {
+		if v < 0 {
+			v += int64(r)
 		}
-		dims, err := intList("ConstantOfShape", "shape", st)
-		if err != nil {
-			return nil, err
-		}
-		s, err := ops.ShapeFrom(dims)
-		if err != nil {
-			return nil, fmt.Errorf("ConstantOfShape: %w", err)
-		}
-		out, err := alloc("ConstantOfShape", val.DType(), s)
-		if err != nil {
-			return nil, err
-		}
-		m, err := moverOf("ConstantOfShape", out, val)
-		if err != nil {
-			return nil, err
-		}
-		m.fill(out, 0, out.Len(), val)
-		return []*tensor.Tensor{out}, nil
-	}, nil
+		return int(min(max(v, 0), int64(r)))
+	}
+	s, e = clamp(start), clamp(end)
+	return s, max(e, s)
 }
 
 func bindShape(n *ops.Node) (ops.Kernel, error) {
@@ -117,35 +132,43 @@ func bindShape(n *ops.Node) (ops.Kernel, error) {
 	if n.Opset < 15 {
 		start, end = 0, math.MaxInt64
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("Shape", in, 0)
-		if err != nil {
-			return nil, err
-		}
-		r := int64(x.Rank())
-		clamp := func(v int64) int64 {
-			if v < 0 {
-				v += r
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x, err := need("Shape", in, 0)
+			if err != nil {
+				return err
 			}
-			return min(max(v, 0), r)
-		}
-		s, e := clamp(start), clamp(end)
-		out := []int64{}
-		for i := s; i < e; i++ {
-			out = append(out, int64(x.Shape()[i]))
-		}
-		return []*tensor.Tensor{tensor.From(out, len(out))}, nil
-	}, nil
+			s, e := shapeRange(start, end, x.Rank())
+			out[0].DType = tensor.Int64
+			out[0].Shape = append(out[0].Shape[:0], e-s)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x := in[0]
+			s, e := shapeRange(start, end, x.Rank())
+			o := out[0].Int64s()
+			for i, d := range x.Shape()[s:e] {
+				o[i] = int64(d)
+			}
+			return nil
+		},
+	})
 }
 
 func bindSize(n *ops.Node) (ops.Kernel, error) {
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("Size", in, 0)
-		if err != nil {
-			return nil, err
-		}
-		return []*tensor.Tensor{tensor.Scalar(int64(x.Len()))}, nil
-	}, nil
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if _, err := need("Size", in, 0); err != nil {
+				return err
+			}
+			out[0].DType, out[0].Shape = tensor.Int64, out[0].Shape[:0]
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			out[0].Int64s()[0] = int64(in[0].Len())
+			return nil
+		},
+	})
 }
 
 func bindEyeLike(n *ops.Node) (ops.Kernel, error) {
@@ -157,114 +180,172 @@ func bindEyeLike(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("EyeLike: %w", err)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("EyeLike", in, 0)
-		if err != nil {
-			return nil, err
-		}
+	dtypeOf := func(x *tensor.Tensor) (tensor.DType, error) {
 		if x.Rank() != 2 {
-			return nil, fmt.Errorf("EyeLike: input must be 2-D, got shape %v", x.Shape())
+			return 0, fmt.Errorf("EyeLike: input must be 2-D, got shape %v", x.Shape())
 		}
 		dt := x.DType()
 		if dtAttr >= 0 {
 			dt = tensor.DType(dtAttr)
 		}
 		if dt == tensor.String || !dt.Valid() {
-			return nil, fmt.Errorf("EyeLike: unsupported dtype %v", dt)
+			return 0, fmt.Errorf("EyeLike: unsupported dtype %v", dt)
 		}
-		out, err := alloc("EyeLike", dt, x.Shape())
-		if err != nil {
-			return nil, err
-		}
-		one, err := scalarOf(dt, 1)
-		if err != nil {
-			return nil, fmt.Errorf("EyeLike: %w", err)
-		}
-		m, err := moverOf("EyeLike", out, one)
-		if err != nil {
-			return nil, err
-		}
-		rows, cols := int64(x.Shape()[0]), int64(x.Shape()[1])
-		if k > cols || k < -rows {
-			return []*tensor.Tensor{out}, nil
-		}
-		for i := int64(0); i < rows; i++ {
-			j := i + k
-			if j >= 0 && j < cols {
-				m.fill(out, int(i*cols+j), 1, one)
+		return dt, nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x, err := need("EyeLike", in, 0)
+			if err != nil {
+				return err
 			}
+			dt, err := dtypeOf(x)
+			if err != nil {
+				return err
+			}
+			setOut(&out[0], dt, x.Shape())
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			y := out[0]
+			var buf [8]byte
+			one, err := encodeScalar(y.DType(), 1, &buf)
+			if err != nil {
+				return fmt.Errorf("EyeLike: %w", err)
+			}
+			b := y.Bytes()
+			clear(b)
+			rows, cols := int64(y.Shape()[0]), int64(y.Shape()[1])
+			if k > cols || k < -rows {
+				return nil
+			}
+			sz := int64(len(one))
+			for i := range rows {
+				if j := i + k; j >= 0 && j < cols {
+					copy(b[(i*cols+j)*sz:], one)
+				}
+			}
+			return nil
+		},
+	})
+}
+
+// rangeScalars returns Range's three scalar inputs after checking them.
+func rangeScalars(in []*tensor.Tensor) ([3]*tensor.Tensor, error) {
+	var ts [3]*tensor.Tensor
+	for i := range ts {
+		t, err := need("Range", in, i)
+		if err != nil {
+			return ts, err
 		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+		if t.Len() != 1 {
+			return ts, fmt.Errorf("Range: input %d must be a scalar, got shape %v", i, t.Shape())
+		}
+		if t.DType() != in[0].DType() {
+			return ts, fmt.Errorf("Range: inputs have different dtypes %v and %v", in[0].DType(), t.DType())
+		}
+		ts[i] = t
+	}
+	return ts, nil
 }
 
 func bindRange(n *ops.Node) (ops.Kernel, error) {
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		var ts [3]*tensor.Tensor
-		for i := range ts {
-			t, err := need("Range", in, i)
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			ts, err := rangeScalars(in)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			if t.Len() != 1 {
-				return nil, fmt.Errorf("Range: input %d must be a scalar, got shape %v", i, t.Shape())
+			var cnt int
+			switch dt := ts[0].DType(); dt {
+			case tensor.Float32:
+				cnt, err = rangeCountFloat[float32](ts)
+			case tensor.Float64:
+				cnt, err = rangeCountFloat[float64](ts)
+			case tensor.Int16:
+				cnt, err = rangeCountInt[int16](ts)
+			case tensor.Int32:
+				cnt, err = rangeCountInt[int32](ts)
+			case tensor.Int64:
+				cnt, err = rangeCountInt[int64](ts)
+			case tensor.Int8:
+				cnt, err = rangeCountInt[int8](ts)
+			case tensor.Uint8:
+				cnt, err = rangeCountInt[uint8](ts)
+			case tensor.Uint16:
+				cnt, err = rangeCountInt[uint16](ts)
+			case tensor.Uint32:
+				cnt, err = rangeCountInt[uint32](ts)
+			case tensor.Uint64:
+				cnt, err = rangeCountInt[uint64](ts)
+			default:
+				return fmt.Errorf("Range: unsupported dtype %v", dt)
 			}
-			if t.DType() != in[0].DType() {
-				return nil, fmt.Errorf("Range: inputs have different dtypes %v and %v", in[0].DType(), t.DType())
+			if err != nil {
+				return err
 			}
-			ts[i] = t
-		}
-		switch dt := ts[0].DType(); dt {
-		case tensor.Float32:
-			return rangeFloat[float32](ts)
-		case tensor.Float64:
-			return rangeFloat[float64](ts)
-		case tensor.Int16:
-			return rangeInt[int16](ts)
-		case tensor.Int32:
-			return rangeInt[int32](ts)
-		case tensor.Int64:
-			return rangeInt[int64](ts)
-		case tensor.Int8:
-			return rangeInt[int8](ts)
-		case tensor.Uint8:
-			return rangeInt[uint8](ts)
-		case tensor.Uint16:
-			return rangeInt[uint16](ts)
-		case tensor.Uint32:
-			return rangeInt[uint32](ts)
-		case tensor.Uint64:
-			return rangeInt[uint64](ts)
-		default:
-			return nil, fmt.Errorf("Range: unsupported dtype %v", dt)
-		}
-	}, nil
+			out[0].DType = ts[0].DType()
+			out[0].Shape = append(out[0].Shape[:0], cnt)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			switch y := out[0]; y.DType() {
+			case tensor.Float32:
+				rangeFill[float32](y, in)
+			case tensor.Float64:
+				rangeFill[float64](y, in)
+			case tensor.Int16:
+				rangeFill[int16](y, in)
+			case tensor.Int32:
+				rangeFill[int32](y, in)
+			case tensor.Int64:
+				rangeFill[int64](y, in)
+			case tensor.Int8:
+				rangeFill[int8](y, in)
+			case tensor.Uint8:
+				rangeFill[uint8](y, in)
+			case tensor.Uint16:
+				rangeFill[uint16](y, in)
+			case tensor.Uint32:
+				rangeFill[uint32](y, in)
+			case tensor.Uint64:
+				rangeFill[uint64](y, in)
+			default:
+				return fmt.Errorf("Range: unsupported dtype %v", y.DType())
+			}
+			return nil
+		},
+	})
 }
 
-func rangeFloat[T float32 | float64](ts [3]*tensor.Tensor) ([]*tensor.Tensor, error) {
-	start, limit, delta := tensor.Data[T](ts[0])[0], tensor.Data[T](ts[1])[0], tensor.Data[T](ts[2])[0]
-	if delta == 0 {
-		return nil, fmt.Errorf("Range: delta is zero")
-	}
-	c := math.Ceil(float64(limit-start) / float64(delta))
-	if c != c || c > tensor.MaxElements {
-		return nil, fmt.Errorf("Range: %v elements is too many", c)
-	}
-	cnt := max(int(c), 0)
-	out := make([]T, cnt)
+// rangeFill writes start + i·delta into every element of y.
+func rangeFill[T ops.Numeric](y *tensor.Tensor, in []*tensor.Tensor) {
+	start, delta := tensor.Data[T](in[0])[0], tensor.Data[T](in[2])[0]
+	out := tensor.Data[T](y)
 	for i := range out {
 		out[i] = start + T(i)*delta
 	}
-	return []*tensor.Tensor{tensor.From(out, cnt)}, nil
 }
 
-func rangeInt[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64](ts [3]*tensor.Tensor) ([]*tensor.Tensor, error) {
+func rangeCountFloat[T float32 | float64](ts [3]*tensor.Tensor) (int, error) {
 	start, limit, delta := tensor.Data[T](ts[0])[0], tensor.Data[T](ts[1])[0], tensor.Data[T](ts[2])[0]
 	if delta == 0 {
-		return nil, fmt.Errorf("Range: delta is zero")
+		return 0, fmt.Errorf("Range: delta is zero")
 	}
-	// Work in float64 for the count only when the exact integer span could
-	// overflow int64 (uint64 inputs); otherwise exactly.
+	c := math.Ceil(float64(limit-start) / float64(delta))
+	if c != c || c > tensor.MaxElements {
+		return 0, fmt.Errorf("Range: %v elements is too many", c)
+	}
+	return max(int(c), 0), nil
+}
+
+func rangeCountInt[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64](ts [3]*tensor.Tensor) (int, error) {
+	start, limit, delta := tensor.Data[T](ts[0])[0], tensor.Data[T](ts[1])[0], tensor.Data[T](ts[2])[0]
+	if delta == 0 {
+		return 0, fmt.Errorf("Range: delta is zero")
+	}
+	// Work in uint64 for uint64 inputs, whose span may not fit int64;
+	// otherwise exactly in int64.
 	var cnt uint64
 	var z T
 	if _, u64 := any(z).(uint64); u64 {
@@ -282,11 +363,7 @@ func rangeInt[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64]
 		}
 	}
 	if cnt > tensor.MaxElements {
-		return nil, fmt.Errorf("Range: %d elements is too many", cnt)
+		return 0, fmt.Errorf("Range: %d elements is too many", cnt)
 	}
-	out := make([]T, cnt)
-	for i := range out {
-		out[i] = start + T(i)*delta
-	}
-	return []*tensor.Tensor{tensor.From(out, int(cnt))}, nil
+	return int(cnt), nil
 }

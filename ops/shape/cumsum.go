@@ -16,76 +16,77 @@ func bindCumSum(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CumSum: %w", err)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	read := func(in []*tensor.Tensor) (*tensor.Tensor, int, error) {
 		x, err := need("CumSum", in, 0)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		at, err := need("CumSum", in, 1)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		a, err := intScalar("CumSum", "axis", at)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		ax, err := ops.NormAxis(a, x.Rank())
 		if err != nil {
-			return nil, fmt.Errorf("CumSum: %w", err)
+			return nil, 0, fmt.Errorf("CumSum: %w", err)
 		}
-		outer, D, inner := split3(x.Shape(), ax)
-		out := tensor.New(x.DType(), x.Shape()...)
-		p := scanPlan{outer, D, inner, exclusive != 0, reverse != 0}
 		switch x.DType() {
-		case tensor.Float32:
-			cumsum(p, tensor.Data[float32](out), tensor.Data[float32](x))
-		case tensor.Float64:
-			cumsum(p, tensor.Data[float64](out), tensor.Data[float64](x))
-		case tensor.Int8:
-			cumsum(p, tensor.Data[int8](out), tensor.Data[int8](x))
-		case tensor.Int16:
-			cumsum(p, tensor.Data[int16](out), tensor.Data[int16](x))
-		case tensor.Int32:
-			cumsum(p, tensor.Data[int32](out), tensor.Data[int32](x))
-		case tensor.Int64:
-			cumsum(p, tensor.Data[int64](out), tensor.Data[int64](x))
-		case tensor.Uint8:
-			cumsum(p, tensor.Data[uint8](out), tensor.Data[uint8](x))
-		case tensor.Uint16:
-			cumsum(p, tensor.Data[uint16](out), tensor.Data[uint16](x))
-		case tensor.Uint32:
-			cumsum(p, tensor.Data[uint32](out), tensor.Data[uint32](x))
-		case tensor.Uint64:
-			cumsum(p, tensor.Data[uint64](out), tensor.Data[uint64](x))
-		case tensor.Float16:
-			src := tensor.Data[tensor.Float16Bits](x)
-			f := make([]float32, len(src))
-			for i, v := range src {
-				f[i] = v.Float32()
-			}
-			g := make([]float32, len(src))
-			cumsum(p, g, f)
-			d := tensor.Data[tensor.Float16Bits](out)
-			for i, v := range g {
-				d[i] = tensor.ToFloat16(v)
-			}
-		case tensor.BFloat16:
-			src := tensor.Data[tensor.BFloat16Bits](x)
-			f := make([]float32, len(src))
-			for i, v := range src {
-				f[i] = v.Float32()
-			}
-			g := make([]float32, len(src))
-			cumsum(p, g, f)
-			d := tensor.Data[tensor.BFloat16Bits](out)
-			for i, v := range g {
-				d[i] = tensor.ToBFloat16(v)
-			}
-		default:
-			return nil, fmt.Errorf("CumSum: unsupported dtype %v", x.DType())
+		case tensor.String, tensor.Bool:
+			return nil, 0, fmt.Errorf("CumSum: unsupported dtype %v", x.DType())
 		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+		return x, ax, nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x, _, err := read(in)
+			if err != nil {
+				return err
+			}
+			setOut(&out[0], x.DType(), x.Shape())
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, ax, err := read(in)
+			if err != nil {
+				return err
+			}
+			y := out[0]
+			outer, D, inner := split3(x.Shape(), ax)
+			p := scanPlan{outer, D, inner, exclusive != 0, reverse != 0}
+			switch x.DType() {
+			case tensor.Float32:
+				cumsum(p, tensor.Data[float32](y), tensor.Data[float32](x))
+			case tensor.Float64:
+				cumsum(p, tensor.Data[float64](y), tensor.Data[float64](x))
+			case tensor.Int8:
+				cumsum(p, tensor.Data[int8](y), tensor.Data[int8](x))
+			case tensor.Int16:
+				cumsum(p, tensor.Data[int16](y), tensor.Data[int16](x))
+			case tensor.Int32:
+				cumsum(p, tensor.Data[int32](y), tensor.Data[int32](x))
+			case tensor.Int64:
+				cumsum(p, tensor.Data[int64](y), tensor.Data[int64](x))
+			case tensor.Uint8:
+				cumsum(p, tensor.Data[uint8](y), tensor.Data[uint8](x))
+			case tensor.Uint16:
+				cumsum(p, tensor.Data[uint16](y), tensor.Data[uint16](x))
+			case tensor.Uint32:
+				cumsum(p, tensor.Data[uint32](y), tensor.Data[uint32](x))
+			case tensor.Uint64:
+				cumsum(p, tensor.Data[uint64](y), tensor.Data[uint64](x))
+			case tensor.Float16:
+				cumsumHalf(p, tensor.Data[tensor.Float16Bits](y), tensor.Data[tensor.Float16Bits](x), tensor.ToFloat16)
+			case tensor.BFloat16:
+				cumsumHalf(p, tensor.Data[tensor.BFloat16Bits](y), tensor.Data[tensor.BFloat16Bits](x), tensor.ToBFloat16)
+			default:
+				return fmt.Errorf("CumSum: unsupported dtype %v", x.DType())
+			}
+			return nil
+		},
+	})
 }
 
 type scanPlan struct {
@@ -93,27 +94,63 @@ type scanPlan struct {
 	exclusive, reverse bool
 }
 
+// row returns the element offset of the j-th row scanned in outer block o.
+func (p scanPlan) row(o, j int) int {
+	if p.reverse {
+		j = p.dim - 1 - j
+	}
+	return (o*p.dim + j) * p.inner
+}
+
+// cumsum scans src into dst, each row of dst built from the previous one
+// so that no accumulator is needed.
 func cumsum[T ops.Numeric](p scanPlan, dst, src []T) {
-	acc := make([]T, p.inner)
-	for o := 0; o < p.outer; o++ {
-		clear(acc)
-		for j := 0; j < p.dim; j++ {
-			k := j
-			if p.reverse {
-				k = p.dim - 1 - j
+	n := p.inner
+	for o := range p.outer {
+		for j := range p.dim {
+			r := p.row(o, j)
+			d := dst[r : r+n]
+			if j == 0 {
+				if p.exclusive {
+					clear(d)
+				} else {
+					copy(d, src[r:r+n])
+				}
+				continue
 			}
-			row := (o*p.dim + k) * p.inner
-			s, d := src[row:row+p.inner], dst[row:row+p.inner]
+			q := p.row(o, j-1)
+			prev := dst[q : q+n]
+			s := src[r : r+n]
 			if p.exclusive {
-				copy(d, acc)
-				for i, v := range s {
-					acc[i] += v
+				s = src[q : q+n]
+			}
+			for i := range d {
+				d[i] = prev[i] + s[i]
+			}
+		}
+	}
+}
+
+// cumsumHalf is cumsum for half-precision elements, accumulated in
+// float32 and rounded once per output. It allocates its accumulator.
+func cumsumHalf[H interface {
+	~uint16
+	Float32() float32
+}](p scanPlan, dst, src []H, round func(float32) H) {
+	acc := make([]float32, p.inner)
+	for o := range p.outer {
+		clear(acc)
+		for j := range p.dim {
+			r := p.row(o, j)
+			s, d := src[r:r+p.inner], dst[r:r+p.inner]
+			for i, v := range s {
+				if p.exclusive {
+					d[i] = round(acc[i])
 				}
-			} else {
-				for i, v := range s {
-					acc[i] += v
+				acc[i] += v.Float32()
+				if !p.exclusive {
+					d[i] = round(acc[i])
 				}
-				copy(d, acc)
 			}
 		}
 	}

@@ -8,102 +8,147 @@ import (
 	"github.com/sinter-ml/sinter/tensor"
 )
 
+// chunk is how many element offsets the index-driven kernels compute at a
+// time, into a buffer on the stack, before moving those elements.
+const chunk = 256
+
 func bindGather(n *ops.Node) (ops.Kernel, error) {
 	axis, err := n.Int("axis", 0)
 	if err != nil {
 		return nil, fmt.Errorf("Gather: %w", err)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("Gather", in, 0)
-		if err != nil {
-			return nil, err
-		}
-		it, err := need("Gather", in, 1)
-		if err != nil {
-			return nil, err
-		}
-		ax, err := ops.NormAxis(axis, x.Rank())
-		if err != nil {
-			return nil, fmt.Errorf("Gather: %w", err)
-		}
-		idx, err := indexValues("Gather", it)
-		if err != nil {
-			return nil, err
-		}
-		outer, D, inner := split3(x.Shape(), ax)
-		src := make([]int, len(idx))
-		for j, v := range idx {
-			if src[j], err = normIndex("Gather", v, D); err != nil {
-				return nil, err
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x, err := need("Gather", in, 0)
+			if err != nil {
+				return err
 			}
-		}
-		os := append(append(x.Shape()[:ax:ax], it.Shape()...), x.Shape()[ax+1:]...)
-		out, err := alloc("Gather", x.DType(), os)
-		if err != nil {
-			return nil, err
-		}
-		m, err := moverOf("Gather", out, x)
-		if err != nil {
-			return nil, err
-		}
-		J := len(idx)
-		if inner == 1 {
-			buf := make([]int, J)
-			for o := 0; o < outer; o++ {
-				for j, s := range src {
-					buf[j] = o*D + s
+			it, err := need("Gather", in, 1)
+			if err != nil {
+				return err
+			}
+			ax, err := ops.NormAxis(axis, x.Rank())
+			if err != nil {
+				return fmt.Errorf("Gather: %w", err)
+			}
+			idx, err := indexValues("Gather", it)
+			if err != nil {
+				return err
+			}
+			xs := x.Shape()
+			if err := checkIndices("Gather", idx, xs[ax]); err != nil {
+				return err
+			}
+			setOut(&out[0], x.DType(), xs[:ax], it.Shape(), xs[ax+1:])
+			return checkShape("Gather", out[0].Shape)
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, it, y := in[0], in[1], out[0]
+			ax, err := ops.NormAxis(axis, x.Rank())
+			if err != nil {
+				return fmt.Errorf("Gather: %w", err)
+			}
+			idx, err := indexValues("Gather", it)
+			if err != nil {
+				return err
+			}
+			outer, D, inner := split3(x.Shape(), ax)
+			J := idx.Len()
+			if y.Len() == 0 {
+				return nil
+			}
+			if inner > 1 {
+				// Rows of inner elements: an embedding lookup on axis 0.
+				for o := range outer {
+					for j := range J {
+						s := int(idx.At(j))
+						if s < 0 {
+							s += D
+						}
+						copyElems(y, (o*J+j)*inner, x, (o*D+s)*inner, inner)
+					}
 				}
-				m.take(out, o*J, x, buf, nil)
+				return nil
 			}
-		} else {
-			for o := 0; o < outer; o++ {
-				for j, s := range src {
-					m.copy(out, (o*J+j)*inner, x, (o*D+s)*inner, inner)
+			k, err := moveKind("Gather", y, x)
+			if err != nil {
+				return err
+			}
+			var buf [chunk]int
+			for o := range outer {
+				for j0 := 0; j0 < J; j0 += chunk {
+					offs := buf[:min(chunk, J-j0)]
+					for j := range offs {
+						s := int(idx.At(j0 + j))
+						if s < 0 {
+							s += D
+						}
+						offs[j] = o*D + s
+					}
+					k.take(y, o*J+j0, x, offs)
 				}
 			}
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+			return nil
+		},
+	})
 }
 
-// elementsIndex computes, for each position of the indices tensor (shape is),
-// the flat offset into data (shape ds) with the axis coordinate replaced by
-// the index value there.
-func elementsIndex(op string, ds, is tensor.Shape, idx []int64, ax int) ([]int, error) {
+// checkElements validates GatherElements and ScatterElements indices
+// (shape is, values idx) against data of shape ds along axis ax.
+func checkElements(op string, ds, is tensor.Shape, idx ints, ax int) error {
 	if len(ds) != len(is) {
-		return nil, fmt.Errorf("%s: indices rank %d differs from data rank %d", op, len(is), len(ds))
+		return fmt.Errorf("%s: indices rank %d differs from data rank %d", op, len(is), len(ds))
 	}
 	for i := range ds {
 		if i != ax && is[i] > ds[i] {
-			return nil, fmt.Errorf("%s: indices shape %v exceeds data shape %v", op, is, ds)
+			return fmt.Errorf("%s: indices shape %v exceeds data shape %v", op, is, ds)
 		}
 	}
-	st := ops.Strides(ds)
-	src := make([]int, len(idx))
-	coord := make([]int, len(is))
-	base := 0 // offset of coord without the axis term
-	D := ds[ax]
-	for i, v := range idx {
-		k, err := normIndex(op, v, D)
-		if err != nil {
-			return nil, err
+	return checkIndices(op, idx, ds[ax])
+}
+
+// elemOffsets walks the positions of an indices tensor in row-major order
+// and yields, for each, the flat offset into the data tensor of the
+// element whose coordinates are the position's, except along the axis,
+// where the coordinate is the index stored there.
+type elemOffsets struct {
+	is    tensor.Shape // indices shape
+	st    []int        // data strides
+	ax    int
+	dim   int // data's length along ax
+	idx   ints
+	coord []int // coordinates of position pos
+	base  int   // data offset of coord without the axis term
+	pos   int
+}
+
+// next fills buf with the next offsets and returns the filled part, empty
+// at the end.
+func (w *elemOffsets) next(buf []int) []int {
+	n := min(len(buf), w.idx.Len()-w.pos)
+	sa := w.st[w.ax]
+	for i := range n {
+		v := int(w.idx.At(w.pos))
+		if v < 0 {
+			v += w.dim
 		}
-		src[i] = base + k*st[ax]
-		for a := len(is) - 1; a >= 0; a-- {
-			coord[a]++
-			if a != ax {
-				base += st[a]
+		buf[i] = w.base + v*sa
+		w.pos++
+		for a := len(w.is) - 1; a >= 0; a-- {
+			w.coord[a]++
+			if a != w.ax {
+				w.base += w.st[a]
 			}
-			if coord[a] < is[a] {
+			if w.coord[a] < w.is[a] {
 				break
 			}
-			if a != ax {
-				base -= st[a] * is[a]
+			if a != w.ax {
+				w.base -= w.st[a] * w.is[a]
 			}
-			coord[a] = 0
+			w.coord[a] = 0
 		}
 	}
-	return src, nil
+	return buf[:n]
 }
 
 func bindGatherElements(n *ops.Node) (ops.Kernel, error) {
@@ -111,82 +156,124 @@ func bindGatherElements(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("GatherElements: %w", err)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("GatherElements", in, 0)
-		if err != nil {
-			return nil, err
-		}
-		it, err := need("GatherElements", in, 1)
-		if err != nil {
-			return nil, err
-		}
-		ax, err := ops.NormAxis(axis, x.Rank())
-		if err != nil {
-			return nil, fmt.Errorf("GatherElements: %w", err)
-		}
-		idx, err := indexValues("GatherElements", it)
-		if err != nil {
-			return nil, err
-		}
-		src, err := elementsIndex("GatherElements", x.Shape(), it.Shape(), idx, ax)
-		if err != nil {
-			return nil, err
-		}
-		out, err := alloc("GatherElements", x.DType(), it.Shape())
-		if err != nil {
-			return nil, err
-		}
-		m, err := moverOf("GatherElements", out, x)
-		if err != nil {
-			return nil, err
-		}
-		m.take(out, 0, x, src, nil)
-		return []*tensor.Tensor{out}, nil
-	}, nil
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x, err := need("GatherElements", in, 0)
+			if err != nil {
+				return err
+			}
+			it, err := need("GatherElements", in, 1)
+			if err != nil {
+				return err
+			}
+			ax, err := ops.NormAxis(axis, x.Rank())
+			if err != nil {
+				return fmt.Errorf("GatherElements: %w", err)
+			}
+			idx, err := indexValues("GatherElements", it)
+			if err != nil {
+				return err
+			}
+			if err := checkElements("GatherElements", x.Shape(), it.Shape(), idx, ax); err != nil {
+				return err
+			}
+			setOut(&out[0], x.DType(), it.Shape())
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, it, y := in[0], in[1], out[0]
+			ax, err := ops.NormAxis(axis, x.Rank())
+			if err != nil {
+				return fmt.Errorf("GatherElements: %w", err)
+			}
+			idx, err := indexValues("GatherElements", it)
+			if err != nil {
+				return err
+			}
+			k, err := moveKind("GatherElements", y, x)
+			if err != nil {
+				return err
+			}
+			r := x.Rank()
+			var stBuf, coordBuf [stackRank]int
+			w := elemOffsets{
+				is: it.Shape(), st: stridesInto(scratch(stBuf[:], r), x.Shape()),
+				ax: ax, dim: x.Shape()[ax], idx: idx, coord: scratch(coordBuf[:], r),
+			}
+			clear(w.coord)
+			var buf [chunk]int
+			for d := 0; ; {
+				offs := w.next(buf[:])
+				if len(offs) == 0 {
+					return nil
+				}
+				k.take(y, d, x, offs)
+				d += len(offs)
+			}
+		},
+	})
 }
 
-// ndIndex resolves GatherND/ScatterND index tuples: for data shape ds,
-// indices shape is (last dim k) and b batch dims, it returns the flat
-// element offset into data of each tuple's slice, the slice length, and the
-// shape of the tuple grid (is[:-1]).
-func ndIndex(op string, ds, is tensor.Shape, idx []int64, b int) (offs []int, slice int, err error) {
+// ndLayout describes the index tuples of GatherND and ScatterND: data of
+// shape ds, indices of shape is whose last dim k is the tuple length, and
+// b leading batch dims shared by both.
+type ndLayout struct {
+	b, k        int
+	slice       int // elements each tuple addresses
+	batches     int
+	tuples      int // tuples per batch
+	batchStride int // data elements per batch
+}
+
+// ndCheck validates the indices (shape is, values idx) of GatherND and
+// ScatterND against data of shape ds with b batch dims.
+func ndCheck(op string, ds, is tensor.Shape, idx ints, b int) (ndLayout, error) {
 	q, r := len(is), len(ds)
 	if q < 1 {
-		return nil, 0, fmt.Errorf("%s: indices must have rank ≥ 1", op)
+		return ndLayout{}, fmt.Errorf("%s: indices must have rank ≥ 1", op)
 	}
 	if b < 0 || b >= q || b > r {
-		return nil, 0, fmt.Errorf("%s: batch_dims %d invalid for ranks %d and %d", op, b, r, q)
+		return ndLayout{}, fmt.Errorf("%s: batch_dims %d invalid for ranks %d and %d", op, b, r, q)
 	}
 	for i := 0; i < b; i++ {
 		if ds[i] != is[i] {
-			return nil, 0, fmt.Errorf("%s: batch dims of data %v and indices %v differ", op, ds, is)
+			return ndLayout{}, fmt.Errorf("%s: batch dims of data %v and indices %v differ", op, ds, is)
 		}
 	}
 	k := is[q-1]
 	if k < 0 || k > r-b {
-		return nil, 0, fmt.Errorf("%s: index tuples of length %d exceed data rank %d", op, k, r)
+		return ndLayout{}, fmt.Errorf("%s: index tuples of length %d exceed data rank %d", op, k, r)
 	}
-	st := ops.Strides(ds)
-	slice = prod(ds[b+k:])
-	batches := prod(ds[:b])
-	batchStride := prod(ds[b:])
-	tuples := prod(is[b : q-1])
-	offs = make([]int, batches*tuples)
-	for bi := 0; bi < batches; bi++ {
-		for t := 0; t < tuples; t++ {
-			p := bi*tuples + t
-			off := bi * batchStride
-			for j := 0; j < k; j++ {
-				v, err := normIndex(op, idx[p*k+j], ds[b+j])
-				if err != nil {
-					return nil, 0, err
-				}
-				off += v * st[b+j]
-			}
-			offs[p] = off
+	for i := range idx.Len() {
+		if _, err := normIndex(op, idx.At(i), ds[b+i%k]); err != nil {
+			return ndLayout{}, err
 		}
 	}
-	return offs, slice, nil
+	return newNDLayout(ds, is, b), nil
+}
+
+// newNDLayout returns the layout of checked shapes.
+func newNDLayout(ds, is tensor.Shape, b int) ndLayout {
+	q := len(is)
+	k := is[q-1]
+	return ndLayout{
+		b: b, k: k,
+		slice: prod(ds[b+k:]), batches: prod(ds[:b]), tuples: prod(is[b : q-1]), batchStride: prod(ds[b:]),
+	}
+}
+
+// offset returns the data element offset of tuple p's slice, for data
+// strides st.
+func (l ndLayout) offset(ds tensor.Shape, st []int, idx ints, p int) int {
+	off := (p / l.tuples) * l.batchStride
+	for j := range l.k {
+		v := int(idx.At(p*l.k + j))
+		if v < 0 {
+			v += ds[l.b+j]
+		}
+		off += v * st[l.b+j]
+	}
+	return off
 }
 
 func bindGatherND(n *ops.Node) (ops.Kernel, error) {
@@ -197,177 +284,64 @@ func bindGatherND(n *ops.Node) (ops.Kernel, error) {
 	if bd < 0 || bd > math.MaxInt32 {
 		return nil, fmt.Errorf("GatherND: invalid batch_dims %d", bd)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("GatherND", in, 0)
-		if err != nil {
-			return nil, err
+	b := int(bd)
+	read := func(in []*tensor.Tensor) (x, it *tensor.Tensor, idx ints, l ndLayout, err error) {
+		if x, err = need("GatherND", in, 0); err != nil {
+			return
 		}
-		it, err := need("GatherND", in, 1)
-		if err != nil {
-			return nil, err
+		if it, err = need("GatherND", in, 1); err != nil {
+			return
 		}
 		if it.DType() != tensor.Int64 && it.DType() != tensor.Int32 {
-			return nil, fmt.Errorf("GatherND: indices must be int64, got %v", it.DType())
+			err = fmt.Errorf("GatherND: indices must be int64, got %v", it.DType())
+			return
 		}
-		idx, err := indexValues("GatherND", it)
-		if err != nil {
-			return nil, err
+		if idx, err = indexValues("GatherND", it); err != nil {
+			return
 		}
-		offs, sl, err := ndIndex("GatherND", x.Shape(), it.Shape(), idx, int(bd))
-		if err != nil {
-			return nil, err
-		}
-		is := it.Shape()
-		k := is[len(is)-1]
-		os := append(is[:len(is)-1:len(is)-1], x.Shape()[int(bd)+k:]...)
-		out, err := alloc("GatherND", x.DType(), os)
-		if err != nil {
-			return nil, err
-		}
-		m, err := moverOf("GatherND", out, x)
-		if err != nil {
-			return nil, err
-		}
-		if sl == 1 {
-			m.take(out, 0, x, offs, nil)
-		} else {
-			for p, off := range offs {
-				m.copy(out, p*sl, x, off, sl)
-			}
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
-}
-
-func bindCompress(n *ops.Node) (ops.Kernel, error) {
-	hasAxis := n.Has("axis")
-	axis, err := n.Int("axis", 0)
-	if err != nil {
-		return nil, fmt.Errorf("Compress: %w", err)
+		l, err = ndCheck("GatherND", x.Shape(), it.Shape(), idx, b)
+		return
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("Compress", in, 0)
-		if err != nil {
-			return nil, err
-		}
-		ct, err := need("Compress", in, 1)
-		if err != nil {
-			return nil, err
-		}
-		if ct.DType() != tensor.Bool || ct.Rank() != 1 {
-			return nil, fmt.Errorf("Compress: condition must be a 1-D bool tensor, got %v", ct)
-		}
-		cond := ct.Bools()
-		src := x
-		ax := 0
-		if hasAxis {
-			if ax, err = ops.NormAxis(axis, x.Rank()); err != nil {
-				return nil, fmt.Errorf("Compress: %w", err)
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x, it, _, l, err := read(in)
+			if err != nil {
+				return err
 			}
-		} else if src, err = x.Reshape(x.Len()); err != nil {
-			return nil, fmt.Errorf("Compress: %w", err)
-		}
-		outer, D, inner := split3(src.Shape(), ax)
-		var sel []int
-		for i, c := range cond {
-			if !c {
-				continue
+			is := it.Shape()
+			setOut(&out[0], x.DType(), is[:len(is)-1], x.Shape()[b+l.k:])
+			return checkShape("GatherND", out[0].Shape)
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, it, y := in[0], in[1], out[0]
+			idx, err := indexValues("GatherND", it)
+			if err != nil {
+				return err
 			}
-			if i >= D {
-				return nil, fmt.Errorf("Compress: condition selects index %d of an axis of size %d", i, D)
-			}
-			sel = append(sel, i)
-		}
-		os := src.Shape().Clone()
-		os[ax] = len(sel)
-		out, err := alloc("Compress", x.DType(), os)
-		if err != nil {
-			return nil, err
-		}
-		m, err := moverOf("Compress", out, x)
-		if err != nil {
-			return nil, err
-		}
-		J := len(sel)
-		for o := 0; o < outer; o++ {
-			for j, s := range sel {
-				m.copy(out, (o*J+j)*inner, src, (o*D+s)*inner, inner)
-			}
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
-}
-
-func bindNonZero(n *ops.Node) (ops.Kernel, error) {
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("NonZero", in, 0)
-		if err != nil {
-			return nil, err
-		}
-		nz, err := nonZeroMask(x)
-		if err != nil {
-			return nil, fmt.Errorf("NonZero: %w", err)
-		}
-		shape := x.Shape()
-		if len(shape) == 0 {
-			shape = tensor.Shape{1}
-		}
-		var pos []int
-		for i, b := range nz {
-			if b {
-				pos = append(pos, i)
-			}
-		}
-		r, cnt := len(shape), len(pos)
-		out := tensor.New(tensor.Int64, r, cnt)
-		o := out.Int64s()
-		st := ops.Strides(shape)
-		for j, p := range pos {
-			for a := 0; a < r; a++ {
-				o[a*cnt+j] = int64(p / st[a])
-				p %= st[a]
-			}
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
-}
-
-// nonZeroMask reports, per element, whether it is non-zero (a non-empty
-// string; for floats, anything but ±0).
-func nonZeroMask(x *tensor.Tensor) ([]bool, error) {
-	out := make([]bool, x.Len())
-	switch x.DType() {
-	case tensor.String:
-		for i, s := range x.Strings() {
-			out[i] = s != ""
-		}
-	case tensor.Float32:
-		for i, v := range x.Float32s() {
-			out[i] = v != 0
-		}
-	case tensor.Float64:
-		for i, v := range x.Float64s() {
-			out[i] = v != 0
-		}
-	case tensor.Float16, tensor.BFloat16:
-		b := x.Bytes()
-		for i := range out {
-			out[i] = b[2*i]|b[2*i+1]&0x7f != 0
-		}
-	default:
-		sz := x.DType().Size()
-		if sz == 0 {
-			return nil, fmt.Errorf("unsupported dtype %v", x.DType())
-		}
-		b := x.Bytes()
-		for i := range out {
-			for _, c := range b[i*sz : (i+1)*sz] {
-				if c != 0 {
-					out[i] = true
-					break
+			xs := x.Shape()
+			l := newNDLayout(xs, it.Shape(), b)
+			var stBuf [stackRank]int
+			st := stridesInto(scratch(stBuf[:], len(xs)), xs)
+			np := l.batches * l.tuples
+			if l.slice != 1 {
+				for p := range np {
+					copyElems(y, p*l.slice, x, l.offset(xs, st, idx, p), l.slice)
 				}
+				return nil
 			}
-		}
-	}
-	return out, nil
+			k, err := moveKind("GatherND", y, x)
+			if err != nil {
+				return err
+			}
+			var buf [chunk]int
+			for p0 := 0; p0 < np; p0 += chunk {
+				offs := buf[:min(chunk, np-p0)]
+				for i := range offs {
+					offs[i] = l.offset(xs, st, idx, p0+i)
+				}
+				k.take(y, p0, x, offs)
+			}
+			return nil
+		},
+	})
 }

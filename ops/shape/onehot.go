@@ -13,89 +13,126 @@ func bindOneHot(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OneHot: %w", err)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	read := func(in []*tensor.Tensor) (it, vt *tensor.Tensor, depth, ax int, err error) {
 		var ts [3]*tensor.Tensor
 		for i := range ts {
-			t, err := need("OneHot", in, i)
-			if err != nil {
-				return nil, err
+			if ts[i], err = need("OneHot", in, i); err != nil {
+				return nil, nil, 0, 0, err
 			}
-			ts[i] = t
 		}
 		it, dt, vt := ts[0], ts[1], ts[2]
 		if dt.Len() != 1 {
-			return nil, fmt.Errorf("OneHot: depth must hold one value, got %v", dt.Shape())
+			return nil, nil, 0, 0, fmt.Errorf("OneHot: depth must hold one value, got %v", dt.Shape())
 		}
 		if vt.Len() != 2 || vt.Rank() != 1 {
-			return nil, fmt.Errorf("OneHot: values must hold two elements, got %v", vt.Shape())
+			return nil, nil, 0, 0, fmt.Errorf("OneHot: values must hold two elements, got %v", vt.Shape())
 		}
-		dv, err := tensor.ToFloat64(dt)
+		dv, err := floatAt(dt, 0)
 		if err != nil {
-			return nil, fmt.Errorf("OneHot: depth: %w", err)
+			return nil, nil, 0, 0, fmt.Errorf("OneHot: depth: %w", err)
 		}
-		if dv[0] != dv[0] || dv[0] < 1 || dv[0] > tensor.MaxElements {
-			return nil, fmt.Errorf("OneHot: invalid depth %v", dv[0])
+		if dv != dv || dv < 1 || dv > tensor.MaxElements {
+			return nil, nil, 0, 0, fmt.Errorf("OneHot: invalid depth %v", dv)
 		}
-		depth := int(dv[0])
-		idx, err := oneHotIndices(it)
-		if err != nil {
-			return nil, err
+		if _, err := floatAt(it, -1); err != nil {
+			return nil, nil, 0, 0, fmt.Errorf("OneHot: indices: %w", err)
 		}
-		r := it.Rank()
-		ax, err := ops.NormAxis(axis, r+1)
-		if err != nil {
-			return nil, fmt.Errorf("OneHot: %w", err)
+		if ax, err = ops.NormAxis(axis, it.Rank()+1); err != nil {
+			return nil, nil, 0, 0, fmt.Errorf("OneHot: %w", err)
 		}
-		is := it.Shape()
-		os := append(append(is[:ax:ax], depth), is[ax:]...)
-		out, err := alloc("OneHot", vt.DType(), os)
-		if err != nil {
-			return nil, err
-		}
-		off, _ := vt.Rows(0, 1)
-		on, _ := vt.Rows(1, 2)
-		m, err := moverOf("OneHot", out, vt)
-		if err != nil {
-			return nil, err
-		}
-		m.fill(out, 0, out.Len(), off)
-		inner := prod(is[ax:])
-		var dst []int
-		for p, v := range idx {
-			if v < 0 {
-				v += int64(depth)
+		return it, vt, int(dv), ax, nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			it, vt, depth, ax, err := read(in)
+			if err != nil {
+				return err
 			}
-			if v < 0 || v >= int64(depth) {
-				continue
+			is := it.Shape()
+			setOut(&out[0], vt.DType(), is[:ax], []int{depth}, is[ax:])
+			return checkShape("OneHot", out[0].Shape)
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			it, vt, depth, ax, err := read(in)
+			if err != nil {
+				return err
 			}
-			o, i := p/inner, p%inner
-			dst = append(dst, (o*depth+int(v))*inner+i)
-		}
-		for _, d := range dst {
-			m.copy(out, d, on, 0, 1)
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+			y := out[0]
+			fillFrom(y, 0, y.Len(), vt, 0)
+			inner := prod(it.Shape()[ax:])
+			for p := range it.Len() {
+				v := oneHotIndex(it, p)
+				if v < 0 {
+					v += int64(depth)
+				}
+				if v < 0 || v >= int64(depth) {
+					continue
+				}
+				o, i := p/inner, p%inner
+				copyElems(y, (o*depth+int(v))*inner+i, vt, 1, 1)
+			}
+			return nil
+		},
+	})
 }
 
-// oneHotIndices reads indices of any numeric type, truncating floats.
-func oneHotIndices(t *tensor.Tensor) ([]int64, error) {
+// oneHotIndex reads index i of a numeric tensor, truncating floats (NaN
+// and values beyond int64 read as an out-of-range index).
+func oneHotIndex(t *tensor.Tensor, i int) int64 {
 	switch t.DType() {
-	case tensor.Int64, tensor.Int32:
-		return indexValues("OneHot", t)
+	case tensor.Int64:
+		return t.Int64s()[i]
+	case tensor.Int32:
+		return int64(t.Int32s()[i])
 	}
-	f, err := tensor.ToFloat64(t)
-	if err != nil {
-		return nil, fmt.Errorf("OneHot: indices: %w", err)
+	v, _ := floatAt(t, i)
+	if v != v || v >= math.MaxInt64 || v <= math.MinInt64 {
+		return math.MinInt64
 	}
-	out := make([]int64, len(f))
-	for i, v := range f {
-		switch {
-		case v != v || v >= math.MaxInt64 || v <= math.MinInt64:
-			out[i] = math.MinInt64
-		default:
-			out[i] = int64(v)
+	return int64(v)
+}
+
+// floatAt returns element i of a numeric or bool tensor as a float64
+// (bool → 0/1; float16/bfloat16 decoded). With i < 0 it only checks that
+// the element type converts.
+func floatAt(t *tensor.Tensor, i int) (float64, error) {
+	switch t.DType() {
+	case tensor.String, tensor.Undefined:
+		return 0, fmt.Errorf("tensor: cannot convert %v to float64", t.DType())
+	}
+	if i < 0 {
+		return 0, nil
+	}
+	switch t.DType() {
+	case tensor.Float32:
+		return float64(t.Float32s()[i]), nil
+	case tensor.Float64:
+		return t.Float64s()[i], nil
+	case tensor.Int8:
+		return float64(tensor.Data[int8](t)[i]), nil
+	case tensor.Int16:
+		return float64(tensor.Data[int16](t)[i]), nil
+	case tensor.Int32:
+		return float64(tensor.Data[int32](t)[i]), nil
+	case tensor.Int64:
+		return float64(tensor.Data[int64](t)[i]), nil
+	case tensor.Uint8:
+		return float64(tensor.Data[uint8](t)[i]), nil
+	case tensor.Uint16:
+		return float64(tensor.Data[uint16](t)[i]), nil
+	case tensor.Uint32:
+		return float64(tensor.Data[uint32](t)[i]), nil
+	case tensor.Uint64:
+		return float64(tensor.Data[uint64](t)[i]), nil
+	case tensor.Bool:
+		if t.Bools()[i] {
+			return 1, nil
 		}
+		return 0, nil
+	case tensor.Float16:
+		return float64(tensor.Data[tensor.Float16Bits](t)[i].Float32()), nil
+	case tensor.BFloat16:
+		return float64(tensor.Data[tensor.BFloat16Bits](t)[i].Float32()), nil
 	}
-	return out, nil
+	return 0, fmt.Errorf("tensor: cannot convert %v to float64", t.DType())
 }

@@ -16,7 +16,9 @@ func bindCenterCropPad(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CenterCropPad: %w", err)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	// read returns the data and writes its pads per axis into pb and pe,
+	// which have room for its rank.
+	read := func(in []*tensor.Tensor, pb, pe []int64) (*tensor.Tensor, error) {
 		x, err := need("CenterCropPad", in, 0)
 		if err != nil {
 			return nil, err
@@ -30,43 +32,65 @@ func bindCenterCropPad(n *ops.Node) (ops.Kernel, error) {
 			return nil, err
 		}
 		r := x.Rank()
-		ax := axes
-		if ax == nil {
-			ax = make([]int64, r)
-			for i := range ax {
-				ax[i] = int64(i)
-			}
+		na := len(axes)
+		if axes == nil {
+			na = r
 		}
-		if len(sizes) != len(ax) {
-			return nil, fmt.Errorf("CenterCropPad: shape has %d entries for %d axes", len(sizes), len(ax))
+		if sizes.Len() != na {
+			return nil, fmt.Errorf("CenterCropPad: shape has %d entries for %d axes", sizes.Len(), na)
 		}
-		pads := make([]int64, 2*r)
-		seen := make([]bool, r)
-		for i, a := range ax {
-			a, err := ops.NormAxis(a, r)
-			if err != nil {
-				return nil, fmt.Errorf("CenterCropPad: axes: %w", err)
+		clear(pb)
+		clear(pe)
+		var buf [stackRank]int
+		norm := buf[:0]
+		if axes == nil {
+			for a := range r {
+				norm = append(norm, a)
 			}
-			if seen[a] {
-				return nil, fmt.Errorf("CenterCropPad: axis %d repeated", a)
+		} else if norm, err = normAxes("CenterCropPad: axes", intsOf(axes), r, norm); err != nil {
+			return nil, err
+		}
+		for i, a := range norm {
+			size := sizes.At(i)
+			if size < 0 || size > tensor.MaxElements {
+				return nil, fmt.Errorf("CenterCropPad: invalid size %d", size)
 			}
-			seen[a] = true
-			if sizes[i] < 0 || sizes[i] > tensor.MaxElements {
-				return nil, fmt.Errorf("CenterCropPad: invalid size %d", sizes[i])
-			}
-			d := sizes[i] - int64(x.Shape()[a])
+			d := size - int64(x.Shape()[a])
 			// Crop (d < 0) or pad (d > 0) by |d|, the smaller half first.
 			abs := max(d, -d)
 			b, e := abs/2, abs-abs/2
 			if d < 0 {
 				b, e = -b, -e
 			}
-			pads[a], pads[a+r] = b, e
+			pb[a], pe[a] = b, e
 		}
-		out, err := pad(x, pads, "constant", nil)
-		if err != nil {
-			return nil, fmt.Errorf("CenterCropPad: %w", err)
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+		return x, nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x, err := need("CenterCropPad", in, 0)
+			if err != nil {
+				return err
+			}
+			var bBuf, eBuf [stackRank]int64
+			pb, pe := scratch64(bBuf[:], x.Rank()), scratch64(eBuf[:], x.Rank())
+			if _, err := read(in, pb, pe); err != nil {
+				return err
+			}
+			out[0].DType = x.DType()
+			if out[0].Shape, err = padShape(out[0].Shape[:0], x.Shape(), pb, pe, "constant"); err != nil {
+				return fmt.Errorf("CenterCropPad: %w", err)
+			}
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			var bBuf, eBuf [stackRank]int64
+			x := in[0]
+			pb, pe := scratch64(bBuf[:], x.Rank()), scratch64(eBuf[:], x.Rank())
+			if _, err := read(in, pb, pe); err != nil {
+				return err
+			}
+			return pad(x, out[0], pb, pe, "constant", padValue{})
+		},
+	})
 }

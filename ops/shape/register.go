@@ -2,8 +2,18 @@
 // that create, reshape, reorder, select or combine tensor elements.
 //
 // Most of them only move elements, so they are written once over the
-// element's storage width (see mover) and work for every dtype, string and
+// element's storage width (see kind) and work for every dtype, string and
 // bool included.
+//
+// Every operator whose output shapes follow from its inputs' shapes and
+// small inputs' values offers the planned form (ops.Planned): Reshape,
+// Flatten, Squeeze and Unsqueeze as views of their input (unless it is
+// known to hold strings), the others writing into outputs the executor
+// provides. Their Infer and Run allocate nothing for inputs of rank up to
+// 8, except CumSum on float16 and bfloat16 data, which allocates its
+// float32 accumulator. NonZero, Unique and Compress, whose output sizes
+// depend on the values of their data, and Constant, which the compiler
+// evaluates once, have only the allocating kernel.
 package shape
 
 import "github.com/sinter-ml/sinter/ops"

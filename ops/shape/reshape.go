@@ -7,55 +7,91 @@ import (
 	"github.com/sinter-ml/sinter/tensor"
 )
 
-func view(op string, x *tensor.Tensor, s tensor.Shape) ([]*tensor.Tensor, error) {
-	v, err := x.Reshape(s...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+// The operators here only change the shape: their planned form is a view
+// of input 0 (Planned.View), so they copy nothing.
+
+// planView binds a view operator: infer appends the output shape for
+// input x (in holds all the inputs) to s, the spec's emptied storage, and
+// returns it.
+//
+// The planned executor cannot alias string tensors, so a node whose input
+// is known to hold strings gets only the allocating kernel built from the
+// same functions. (A string reaching a planned view through a value of
+// unknown type makes the planned run fail.)
+func planView(n *ops.Node, op string, infer func(x *tensor.Tensor, in []*tensor.Tensor, s tensor.Shape) (tensor.Shape, error)) (ops.Kernel, error) {
+	p := &ops.Planned{
+		View: true,
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x, err := need(op, in, 0)
+			if err != nil {
+				return err
+			}
+			s, err := infer(x, in, out[0].Shape[:0])
+			if err != nil {
+				return err
+			}
+			if s.NumElements() != x.Len() {
+				return fmt.Errorf("%s: %w: cannot reshape %v to %v", op, tensor.ErrShape, x.Shape(), s)
+			}
+			out[0].DType, out[0].Shape = x.DType(), s
+			return nil
+		},
 	}
-	return []*tensor.Tensor{v}, nil
+	if len(n.InputTypes) > 0 && n.InputTypes[0] != nil && n.InputTypes[0].Elem == tensor.String {
+		wanted := make([]bool, n.NumOutputs())
+		for i := range wanted {
+			wanted[i] = n.HasOutput(i)
+		}
+		return ops.FromPlanned(p, wanted), nil
+	}
+	return n.Plan(p)
 }
 
-// reshapeTarget resolves a Reshape shape request against the input shape.
-func reshapeTarget(in tensor.Shape, req []int64, allowZero bool) (tensor.Shape, error) {
-	out := make(tensor.Shape, len(req))
+// reshapeTarget appends to dst the shape a Reshape request resolves to
+// against the input shape.
+func reshapeTarget(dst, in tensor.Shape, req ints, allowZero bool) (tensor.Shape, error) {
 	infer := -1
 	known := 1
-	for i, d := range req {
+	for i := range req.Len() {
+		d := req.At(i)
+		var v int
 		switch {
 		case d == -1:
 			if infer >= 0 {
 				return nil, fmt.Errorf("Reshape: more than one -1 in shape %v", req)
 			}
 			infer = i
+			dst = append(dst, 0)
 			continue
 		case d == 0 && !allowZero:
 			if i >= len(in) {
 				return nil, fmt.Errorf("Reshape: 0 at index %d of shape %v copies a dim the input (%v) lacks", i, req, in)
 			}
-			out[i] = in[i]
+			v = in[i]
 		case d < 0:
 			return nil, fmt.Errorf("Reshape: invalid dim %d in shape %v", d, req)
 		case d > tensor.MaxElements:
 			return nil, fmt.Errorf("Reshape: dim %d too large", d)
 		default:
-			out[i] = int(d)
+			v = int(d)
 		}
-		if out[i] != 0 && known > tensor.MaxElements/out[i] {
+		if v != 0 && known > tensor.MaxElements/v {
 			return nil, fmt.Errorf("Reshape: shape %v too large", req)
 		}
-		known *= out[i]
+		known *= v
+		dst = append(dst, v)
 	}
 	total := in.NumElements()
 	if infer >= 0 {
 		if known == 0 || total%known != 0 {
 			return nil, fmt.Errorf("Reshape: cannot infer -1 reshaping %v to %v", in, req)
 		}
-		out[infer] = total / known
+		dst[infer] = total / known
 	}
-	if out.NumElements() != total {
-		return nil, fmt.Errorf("Reshape: cannot reshape %v (%d elements) to %v", in, total, out)
+	if dst.NumElements() != total {
+		return nil, fmt.Errorf("Reshape: cannot reshape %v (%d elements) to %v", in, total, dst)
 	}
-	return out, nil
+	return dst, nil
 }
 
 func bindReshape(n *ops.Node) (ops.Kernel, error) {
@@ -75,13 +111,9 @@ func bindReshape(n *ops.Node) (ops.Kernel, error) {
 			return nil, fmt.Errorf("Reshape: shape attribute is required")
 		}
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("Reshape", in, 0)
-		if err != nil {
-			return nil, err
-		}
-		req := attrShape
-		if req == nil {
+	return planView(n, "Reshape", func(x *tensor.Tensor, in []*tensor.Tensor, s tensor.Shape) (tensor.Shape, error) {
+		req := intsOf(attrShape)
+		if attrShape == nil {
 			st, err := need("Reshape", in, 1)
 			if err != nil {
 				return nil, err
@@ -90,12 +122,8 @@ func bindReshape(n *ops.Node) (ops.Kernel, error) {
 				return nil, err
 			}
 		}
-		s, err := reshapeTarget(x.Shape(), req, allow != 0)
-		if err != nil {
-			return nil, err
-		}
-		return view("Reshape", x, s)
-	}, nil
+		return reshapeTarget(s, x.Shape(), req, allow != 0)
+	})
 }
 
 func bindFlatten(n *ops.Node) (ops.Kernel, error) {
@@ -103,11 +131,7 @@ func bindFlatten(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("Flatten: %w", err)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("Flatten", in, 0)
-		if err != nil {
-			return nil, err
-		}
+	return planView(n, "Flatten", func(x *tensor.Tensor, _ []*tensor.Tensor, s tensor.Shape) (tensor.Shape, error) {
 		r := int64(x.Rank())
 		a := axis
 		if a < 0 {
@@ -116,9 +140,9 @@ func bindFlatten(n *ops.Node) (ops.Kernel, error) {
 		if a < 0 || a > r {
 			return nil, fmt.Errorf("Flatten: axis %d out of range for rank %d", axis, r)
 		}
-		s := x.Shape()
-		return view("Flatten", x, tensor.Shape{prod(s[:a]), prod(s[a:])})
-	}, nil
+		xs := x.Shape()
+		return append(s, prod(xs[:a]), prod(xs[a:])), nil
+	})
 }
 
 func bindSqueeze(n *ops.Node) (ops.Kernel, error) {
@@ -127,46 +151,44 @@ func bindSqueeze(n *ops.Node) (ops.Kernel, error) {
 		return nil, fmt.Errorf("Squeeze: %w", err)
 	}
 	fromInput := n.Opset >= 13
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("Squeeze", in, 0)
-		if err != nil {
-			return nil, err
-		}
-		axes := attrAxes
+	return planView(n, "Squeeze", func(x *tensor.Tensor, in []*tensor.Tensor, s tensor.Shape) (tensor.Shape, error) {
+		axes, all := intsOf(attrAxes), attrAxes == nil
 		if fromInput {
-			axes = nil
+			all = true
 			if t := input(in, 1); t != nil {
+				var err error
 				if axes, err = intList("Squeeze", "axes", t); err != nil {
 					return nil, err
 				}
+				all = axes.Len() == 0 // an empty list counts as absent
 			}
 		}
-		s := x.Shape()
-		drop := make([]bool, len(s))
-		if axes == nil {
-			for i, d := range s {
-				drop[i] = d == 1
-			}
-		} else {
-			norm, err := normAxes("Squeeze", axes, len(s))
-			if err != nil {
-				return nil, err
-			}
-			for _, a := range norm {
-				if s[a] != 1 {
-					return nil, fmt.Errorf("Squeeze: axis %d of shape %v is not 1", a, s)
+		xs := x.Shape()
+		if all {
+			for _, d := range xs {
+				if d != 1 {
+					s = append(s, d)
 				}
-				drop[a] = true
+			}
+			return s, nil
+		}
+		var buf [stackRank]int
+		norm, err := normAxes("Squeeze", axes, len(xs), buf[:0])
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range norm {
+			if xs[a] != 1 {
+				return nil, fmt.Errorf("Squeeze: axis %d of shape %v is not 1", a, xs)
 			}
 		}
-		out := tensor.Shape{}
-		for i, d := range s {
-			if !drop[i] {
-				out = append(out, d)
+		for i, d := range xs {
+			if !hasAxis(norm, i) {
+				s = append(s, d)
 			}
 		}
-		return view("Squeeze", x, out)
-	}, nil
+		return s, nil
+	})
 }
 
 func bindUnsqueeze(n *ops.Node) (ops.Kernel, error) {
@@ -178,12 +200,8 @@ func bindUnsqueeze(n *ops.Node) (ops.Kernel, error) {
 	if !fromInput && attrAxes == nil {
 		return nil, fmt.Errorf("Unsqueeze: axes attribute is required")
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("Unsqueeze", in, 0)
-		if err != nil {
-			return nil, err
-		}
-		axes := attrAxes
+	return planView(n, "Unsqueeze", func(x *tensor.Tensor, in []*tensor.Tensor, s tensor.Shape) (tensor.Shape, error) {
+		axes := intsOf(attrAxes)
 		if fromInput {
 			t, err := need("Unsqueeze", in, 1)
 			if err != nil {
@@ -193,25 +211,21 @@ func bindUnsqueeze(n *ops.Node) (ops.Kernel, error) {
 				return nil, err
 			}
 		}
-		r := x.Rank() + len(axes)
-		norm, err := normAxes("Unsqueeze", axes, r)
+		r := x.Rank() + axes.Len()
+		var buf [stackRank]int
+		norm, err := normAxes("Unsqueeze", axes, r, buf[:0])
 		if err != nil {
 			return nil, err
 		}
-		ins := make([]bool, r)
-		for _, a := range norm {
-			ins[a] = true
-		}
-		out := make(tensor.Shape, r)
 		j := 0
-		for i := range out {
-			if ins[i] {
-				out[i] = 1
+		for i := range r {
+			if hasAxis(norm, i) {
+				s = append(s, 1)
 			} else {
-				out[i] = x.Shape()[j]
+				s = append(s, x.Shape()[j])
 				j++
 			}
 		}
-		return view("Unsqueeze", x, out)
-	}, nil
+		return s, nil
+	})
 }

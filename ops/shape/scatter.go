@@ -19,6 +19,22 @@ func reductionAttr(op string, n *ops.Node) (string, error) {
 	return "", fmt.Errorf("%s: unknown reduction %q", op, red)
 }
 
+// checkScatter validates the reduction and the updates' element type for
+// data x.
+func checkScatter(op string, x, upd *tensor.Tensor, red string) error {
+	if upd.DType() != x.DType() {
+		return fmt.Errorf("%s: updates dtype %v differs from data dtype %v", op, upd.DType(), x.DType())
+	}
+	if red == "none" {
+		return nil
+	}
+	switch x.DType() {
+	case tensor.String, tensor.Undefined:
+		return fmt.Errorf("%s: reduction %q is not defined for %v", op, red, x.DType())
+	}
+	return nil
+}
+
 func bindScatterElements(op string) ops.BindFunc {
 	return func(n *ops.Node) (ops.Kernel, error) {
 		axis, err := n.Int("axis", 0)
@@ -29,40 +45,71 @@ func bindScatterElements(op string) ops.BindFunc {
 		if err != nil {
 			return nil, err
 		}
-		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-			x, err := need(op, in, 0)
-			if err != nil {
-				return nil, err
+		read := func(in []*tensor.Tensor) (x, it, ut *tensor.Tensor, ax int, idx ints, err error) {
+			if x, err = need(op, in, 0); err != nil {
+				return
 			}
-			it, err := need(op, in, 1)
-			if err != nil {
-				return nil, err
+			if it, err = need(op, in, 1); err != nil {
+				return
 			}
-			ut, err := need(op, in, 2)
-			if err != nil {
-				return nil, err
+			if ut, err = need(op, in, 2); err != nil {
+				return
 			}
 			if !ut.Shape().Equal(it.Shape()) {
-				return nil, fmt.Errorf("%s: updates shape %v differs from indices shape %v", op, ut.Shape(), it.Shape())
+				err = fmt.Errorf("%s: updates shape %v differs from indices shape %v", op, ut.Shape(), it.Shape())
+				return
 			}
-			ax, err := ops.NormAxis(axis, x.Rank())
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", op, err)
+			if ax, err = ops.NormAxis(axis, x.Rank()); err != nil {
+				err = fmt.Errorf("%s: %w", op, err)
+				return
 			}
-			idx, err := indexValues(op, it)
-			if err != nil {
-				return nil, err
-			}
-			dst, err := elementsIndex(op, x.Shape(), it.Shape(), idx, ax)
-			if err != nil {
-				return nil, err
-			}
-			out := x.Clone()
-			if err := scatterInto(op, out, dst, ut, red); err != nil {
-				return nil, err
-			}
-			return []*tensor.Tensor{out}, nil
-		}, nil
+			idx, err = indexValues(op, it)
+			return
+		}
+		return n.Plan(&ops.Planned{
+			Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+				x, it, ut, ax, idx, err := read(in)
+				if err != nil {
+					return err
+				}
+				if err := checkElements(op, x.Shape(), it.Shape(), idx, ax); err != nil {
+					return err
+				}
+				if err := checkScatter(op, x, ut, red); err != nil {
+					return err
+				}
+				setOut(&out[0], x.DType(), x.Shape())
+				return nil
+			},
+			Run: func(in, out []*tensor.Tensor) error {
+				x, it, ut, ax, idx, err := read(in)
+				if err != nil {
+					return err
+				}
+				y := out[0]
+				k, err := moveKind(op, y, ut)
+				if err != nil {
+					return err
+				}
+				copyElems(y, 0, x, 0, x.Len())
+				r := x.Rank()
+				var stBuf, coordBuf [stackRank]int
+				w := elemOffsets{
+					is: it.Shape(), st: stridesInto(scratch(stBuf[:], r), x.Shape()),
+					ax: ax, dim: x.Shape()[ax], idx: idx, coord: scratch(coordBuf[:], r),
+				}
+				clear(w.coord)
+				var buf [chunk]int
+				for u := 0; ; {
+					offs := w.next(buf[:])
+					if len(offs) == 0 {
+						return nil
+					}
+					scatterChunk(k, y, offs, ut, u, red)
+					u += len(offs)
+				}
+			},
+		})
 	}
 }
 
@@ -71,107 +118,125 @@ func bindScatterND(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("ScatterND", in, 0)
-		if err != nil {
-			return nil, err
-		}
-		it, err := need("ScatterND", in, 1)
-		if err != nil {
-			return nil, err
-		}
-		ut, err := need("ScatterND", in, 2)
-		if err != nil {
-			return nil, err
-		}
-		if it.DType() != tensor.Int64 && it.DType() != tensor.Int32 {
-			return nil, fmt.Errorf("ScatterND: indices must be int64, got %v", it.DType())
-		}
-		idx, err := indexValues("ScatterND", it)
-		if err != nil {
-			return nil, err
-		}
-		offs, sl, err := ndIndex("ScatterND", x.Shape(), it.Shape(), idx, 0)
-		if err != nil {
-			return nil, err
-		}
-		is := it.Shape()
-		k := is[len(is)-1]
-		want := append(is[:len(is)-1:len(is)-1], x.Shape()[k:]...)
-		if !ut.Shape().Equal(want) {
-			return nil, fmt.Errorf("ScatterND: updates shape %v, want %v", ut.Shape(), want)
-		}
-		dst := make([]int, 0, len(offs)*sl)
-		for _, off := range offs {
-			for j := 0; j < sl; j++ {
-				dst = append(dst, off+j)
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x, err := need("ScatterND", in, 0)
+			if err != nil {
+				return err
 			}
-		}
-		out := x.Clone()
-		if err := scatterInto("ScatterND", out, dst, ut, red); err != nil {
-			return nil, err
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+			it, err := need("ScatterND", in, 1)
+			if err != nil {
+				return err
+			}
+			ut, err := need("ScatterND", in, 2)
+			if err != nil {
+				return err
+			}
+			if it.DType() != tensor.Int64 && it.DType() != tensor.Int32 {
+				return fmt.Errorf("ScatterND: indices must be int64, got %v", it.DType())
+			}
+			idx, err := indexValues("ScatterND", it)
+			if err != nil {
+				return err
+			}
+			l, err := ndCheck("ScatterND", x.Shape(), it.Shape(), idx, 0)
+			if err != nil {
+				return err
+			}
+			// updates must have shape indices.shape[:-1] + data.shape[k:].
+			is, xs, us := it.Shape(), x.Shape(), ut.Shape()
+			lead := is[:len(is)-1]
+			if len(us) != len(lead)+len(xs)-l.k || !us[:len(lead)].Equal(lead) || !us[len(lead):].Equal(xs[l.k:]) {
+				return fmt.Errorf("ScatterND: updates shape %v, want %v + %v", us, lead, xs[l.k:])
+			}
+			if err := checkScatter("ScatterND", x, ut, red); err != nil {
+				return err
+			}
+			setOut(&out[0], x.DType(), xs)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, it, ut, y := in[0], in[1], in[2], out[0]
+			idx, err := indexValues("ScatterND", it)
+			if err != nil {
+				return err
+			}
+			k, err := moveKind("ScatterND", y, ut)
+			if err != nil {
+				return err
+			}
+			copyElems(y, 0, x, 0, x.Len())
+			xs := x.Shape()
+			l := newNDLayout(xs, it.Shape(), 0)
+			var stBuf [stackRank]int
+			st := stridesInto(scratch(stBuf[:], len(xs)), xs)
+			var buf [chunk]int
+			for p := range l.batches * l.tuples {
+				off := l.offset(xs, st, idx, p)
+				if red == "none" {
+					copyElems(y, off, ut, p*l.slice, l.slice)
+					continue
+				}
+				for j0 := 0; j0 < l.slice; j0 += chunk {
+					offs := buf[:min(chunk, l.slice-j0)]
+					for i := range offs {
+						offs[i] = off + j0 + i
+					}
+					scatterChunk(k, y, offs, ut, p*l.slice+j0, red)
+				}
+			}
+			return nil
+		},
+	})
 }
 
-// scatterInto combines upd[i] into out[dst[i]] for each i, in order.
-func scatterInto(op string, out *tensor.Tensor, dst []int, upd *tensor.Tensor, red string) error {
-	if upd.DType() != out.DType() {
-		return fmt.Errorf("%s: updates dtype %v differs from data dtype %v", op, upd.DType(), out.DType())
-	}
+// scatterChunk combines upd[u+i] into out[offs[i]] for each i, in order.
+func scatterChunk(k kind, out *tensor.Tensor, offs []int, upd *tensor.Tensor, u int, red string) {
 	if red == "none" {
-		m, err := moverOf(op, out, upd)
-		if err != nil {
-			return err
-		}
-		m.put(out, dst, upd)
-		return nil
+		k.put(out, offs, upd, u)
+		return
 	}
 	switch out.DType() {
 	case tensor.Float32:
-		reduceInto(tensor.Data[float32](out), dst, tensor.Data[float32](upd), red)
+		reduceInto(tensor.Data[float32](out), offs, tensor.Data[float32](upd)[u:], red)
 	case tensor.Float64:
-		reduceInto(tensor.Data[float64](out), dst, tensor.Data[float64](upd), red)
+		reduceInto(tensor.Data[float64](out), offs, tensor.Data[float64](upd)[u:], red)
 	case tensor.Int8:
-		reduceInto(tensor.Data[int8](out), dst, tensor.Data[int8](upd), red)
+		reduceInto(tensor.Data[int8](out), offs, tensor.Data[int8](upd)[u:], red)
 	case tensor.Int16:
-		reduceInto(tensor.Data[int16](out), dst, tensor.Data[int16](upd), red)
+		reduceInto(tensor.Data[int16](out), offs, tensor.Data[int16](upd)[u:], red)
 	case tensor.Int32:
-		reduceInto(tensor.Data[int32](out), dst, tensor.Data[int32](upd), red)
+		reduceInto(tensor.Data[int32](out), offs, tensor.Data[int32](upd)[u:], red)
 	case tensor.Int64:
-		reduceInto(tensor.Data[int64](out), dst, tensor.Data[int64](upd), red)
+		reduceInto(tensor.Data[int64](out), offs, tensor.Data[int64](upd)[u:], red)
 	case tensor.Uint8:
-		reduceInto(tensor.Data[uint8](out), dst, tensor.Data[uint8](upd), red)
+		reduceInto(tensor.Data[uint8](out), offs, tensor.Data[uint8](upd)[u:], red)
 	case tensor.Uint16:
-		reduceInto(tensor.Data[uint16](out), dst, tensor.Data[uint16](upd), red)
+		reduceInto(tensor.Data[uint16](out), offs, tensor.Data[uint16](upd)[u:], red)
 	case tensor.Uint32:
-		reduceInto(tensor.Data[uint32](out), dst, tensor.Data[uint32](upd), red)
+		reduceInto(tensor.Data[uint32](out), offs, tensor.Data[uint32](upd)[u:], red)
 	case tensor.Uint64:
-		reduceInto(tensor.Data[uint64](out), dst, tensor.Data[uint64](upd), red)
+		reduceInto(tensor.Data[uint64](out), offs, tensor.Data[uint64](upd)[u:], red)
 	case tensor.Float16:
-		d, u := tensor.Data[tensor.Float16Bits](out), tensor.Data[tensor.Float16Bits](upd)
-		for i, j := range dst {
-			d[j] = tensor.ToFloat16(combine(d[j].Float32(), u[i].Float32(), red))
+		d, v := tensor.Data[tensor.Float16Bits](out), tensor.Data[tensor.Float16Bits](upd)[u:]
+		for i, j := range offs {
+			d[j] = tensor.ToFloat16(combine(d[j].Float32(), v[i].Float32(), red))
 		}
 	case tensor.BFloat16:
-		d, u := tensor.Data[tensor.BFloat16Bits](out), tensor.Data[tensor.BFloat16Bits](upd)
-		for i, j := range dst {
-			d[j] = tensor.ToBFloat16(combine(d[j].Float32(), u[i].Float32(), red))
+		d, v := tensor.Data[tensor.BFloat16Bits](out), tensor.Data[tensor.BFloat16Bits](upd)[u:]
+		for i, j := range offs {
+			d[j] = tensor.ToBFloat16(combine(d[j].Float32(), v[i].Float32(), red))
 		}
 	case tensor.Bool:
-		d, u := out.Bools(), upd.Bools()
-		for i, j := range dst {
+		d, v := out.Bools(), upd.Bools()[u:]
+		for i, j := range offs {
 			if red == "add" || red == "max" {
-				d[j] = d[j] || u[i]
+				d[j] = d[j] || v[i]
 			} else {
-				d[j] = d[j] && u[i]
+				d[j] = d[j] && v[i]
 			}
 		}
-	default:
-		return fmt.Errorf("%s: reduction %q is not defined for %v", op, red, out.DType())
 	}
-	return nil
 }
 
 func reduceInto[T ops.Numeric](d []T, dst []int, u []T, red string) {

@@ -7,102 +7,146 @@ import (
 	"github.com/sinter-ml/sinter/tensor"
 )
 
-func bindSlice(n *ops.Node) (ops.Kernel, error) {
-	var aStarts, aEnds, aAxes []int64
-	attrs := n.Opset < 10
-	if attrs {
-		var err error
-		if aStarts, err = n.Ints("starts"); err != nil {
-			return nil, fmt.Errorf("Slice: %w", err)
-		}
-		if aEnds, err = n.Ints("ends"); err != nil {
-			return nil, fmt.Errorf("Slice: %w", err)
-		}
-		if aAxes, err = n.Ints("axes"); err != nil {
-			return nil, fmt.Errorf("Slice: %w", err)
-		}
-		if aStarts == nil || aEnds == nil {
-			return nil, fmt.Errorf("Slice: starts and ends attributes are required")
-		}
-	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("Slice", in, 0)
-		if err != nil {
-			return nil, err
-		}
-		starts, ends, axes := aStarts, aEnds, aAxes
-		var steps []int64
-		if !attrs {
-			read := func(i int, what string, required bool) ([]int64, error) {
-				t := input(in, i)
-				if t == nil {
-					if required {
-						return nil, fmt.Errorf("Slice: %s input is missing", what)
-					}
-					return nil, nil
-				}
-				return intList("Slice", what, t)
-			}
-			if starts, err = read(1, "starts", true); err != nil {
-				return nil, err
-			}
-			if ends, err = read(2, "ends", true); err != nil {
-				return nil, err
-			}
-			if axes, err = read(3, "axes", false); err != nil {
-				return nil, err
-			}
-			if steps, err = read(4, "steps", false); err != nil {
-				return nil, err
-			}
-		}
-		out, err := slice(x, starts, ends, axes, steps)
-		if err != nil {
-			return nil, err
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+// sliceArgs are Slice's starts, ends and optional axes and steps.
+type sliceArgs struct {
+	starts, ends, axes, steps ints
+	hasAxes, hasSteps         bool
 }
 
-func slice(x *tensor.Tensor, starts, ends, axes, steps []int64) (*tensor.Tensor, error) {
-	r := x.Rank()
-	if len(ends) != len(starts) {
-		return nil, fmt.Errorf("Slice: %d starts but %d ends", len(starts), len(ends))
-	}
-	if axes != nil && len(axes) != len(starts) {
-		return nil, fmt.Errorf("Slice: %d starts but %d axes", len(starts), len(axes))
-	}
-	if steps != nil && len(steps) != len(starts) {
-		return nil, fmt.Errorf("Slice: %d starts but %d steps", len(starts), len(steps))
-	}
-	if axes == nil {
-		if len(starts) > r {
-			return nil, fmt.Errorf("Slice: %d starts for rank %d", len(starts), r)
+func bindSlice(n *ops.Node) (ops.Kernel, error) {
+	var attr sliceArgs
+	fromAttrs := n.Opset < 10
+	if fromAttrs {
+		starts, err := n.Ints("starts")
+		if err != nil {
+			return nil, fmt.Errorf("Slice: %w", err)
 		}
-		axes = make([]int64, len(starts))
-		for i := range axes {
-			axes[i] = int64(i)
+		ends, err := n.Ints("ends")
+		if err != nil {
+			return nil, fmt.Errorf("Slice: %w", err)
+		}
+		axes, err := n.Ints("axes")
+		if err != nil {
+			return nil, fmt.Errorf("Slice: %w", err)
+		}
+		if starts == nil || ends == nil {
+			return nil, fmt.Errorf("Slice: starts and ends attributes are required")
+		}
+		attr = sliceArgs{starts: intsOf(starts), ends: intsOf(ends), axes: intsOf(axes), hasAxes: axes != nil}
+	}
+	read := func(in []*tensor.Tensor) (*tensor.Tensor, sliceArgs, error) {
+		x, err := need("Slice", in, 0)
+		if err != nil {
+			return nil, attr, err
+		}
+		if fromAttrs {
+			return x, attr, nil
+		}
+		var a sliceArgs
+		get := func(i int, what string, required bool) (ints, bool, error) {
+			t := input(in, i)
+			if t == nil {
+				if required {
+					return ints{}, false, fmt.Errorf("Slice: %s input is missing", what)
+				}
+				return ints{}, false, nil
+			}
+			// An empty list counts as absent, as in the original kernels.
+			v, err := intList("Slice", what, t)
+			return v, err == nil && v.Len() > 0, err
+		}
+		if a.starts, _, err = get(1, "starts", true); err != nil {
+			return nil, a, err
+		}
+		if a.ends, _, err = get(2, "ends", true); err != nil {
+			return nil, a, err
+		}
+		if a.axes, a.hasAxes, err = get(3, "axes", false); err != nil {
+			return nil, a, err
+		}
+		if a.steps, a.hasSteps, err = get(4, "steps", false); err != nil {
+			return nil, a, err
+		}
+		return x, a, nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x, a, err := read(in)
+			if err != nil {
+				return err
+			}
+			o := &out[0]
+			setOut(o, x.DType(), x.Shape())
+			_, err = sliceLayout(x.Shape(), a, o.Shape, nil)
+			return err
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, a, err := read(in)
+			if err != nil {
+				return err
+			}
+			y := out[0]
+			k, err := moveKind("Slice", y, x)
+			if err != nil {
+				return err
+			}
+			r := x.Rank()
+			var shBuf, stBuf [stackRank]int
+			sh := scratch(shBuf[:], r)
+			copy(sh, x.Shape())
+			st := stridesInto(scratch(stBuf[:], r), x.Shape())
+			off, err := sliceLayout(x.Shape(), a, sh, st)
+			if err != nil {
+				return err
+			}
+			k.strided(y, x, sh, st, off)
+			return nil
+		},
+	})
+}
+
+// sliceLayout applies a slice of an input of shape xs: it sets the sliced
+// axes' lengths in shape (which starts as a copy of xs) and, when strides
+// is not nil (it then starts as xs's row-major strides), their strides,
+// and returns the element offset of the first element read.
+func sliceLayout(xs tensor.Shape, a sliceArgs, shape, strides []int) (int, error) {
+	r := len(xs)
+	nk := a.starts.Len()
+	if a.ends.Len() != nk {
+		return 0, fmt.Errorf("Slice: %d starts but %d ends", nk, a.ends.Len())
+	}
+	if a.hasAxes && a.axes.Len() != nk {
+		return 0, fmt.Errorf("Slice: %d starts but %d axes", nk, a.axes.Len())
+	}
+	if a.hasSteps && a.steps.Len() != nk {
+		return 0, fmt.Errorf("Slice: %d starts but %d steps", nk, a.steps.Len())
+	}
+	if !a.hasAxes && nk > r {
+		return 0, fmt.Errorf("Slice: %d starts for rank %d", nk, r)
+	}
+	var axBuf [stackRank]int
+	norm := axBuf[:0]
+	if a.hasAxes {
+		var err error
+		if norm, err = normAxes("Slice", a.axes, r, norm); err != nil {
+			return 0, err
+		}
+	} else {
+		for i := range nk {
+			norm = append(norm, i)
 		}
 	}
-	norm, err := normAxes("Slice", axes, r)
-	if err != nil {
-		return nil, err
-	}
-	xs := x.Shape()
-	st := ops.Strides(xs)
-	shape := xs.Clone()
-	strides := append([]int(nil), st...)
 	off := 0
 	for i, ax := range norm {
 		step := int64(1)
-		if steps != nil {
-			step = steps[i]
+		if a.hasSteps {
+			step = a.steps.At(i)
 		}
 		if step == 0 {
-			return nil, fmt.Errorf("Slice: step is zero")
+			return 0, fmt.Errorf("Slice: step is zero")
 		}
 		d := int64(xs[ax])
-		s, e := starts[i], ends[i]
+		s, e := a.starts.At(i), a.ends.At(i)
 		if s < 0 {
 			s += d
 		}
@@ -127,10 +171,12 @@ func slice(x *tensor.Tensor, starts, ends, axes, steps []int64) (*tensor.Tensor,
 			}
 		}
 		shape[ax] = int(cnt)
-		if cnt > 0 {
-			off += int(s) * st[ax]
+		if strides != nil {
+			if cnt > 0 {
+				off += int(s) * strides[ax]
+			}
+			strides[ax] *= int(step)
 		}
-		strides[ax] = int(step) * st[ax]
 	}
-	return stridedCopy("Slice", x, shape, strides, off)
+	return off, nil
 }

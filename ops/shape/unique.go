@@ -1,8 +1,10 @@
 package shape
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
@@ -87,17 +89,13 @@ func bindUnique(n *ops.Node) (ops.Kernel, error) {
 		if err != nil {
 			return nil, err
 		}
-		m, err := moverOf("Unique", y, src)
-		if err != nil {
-			return nil, err
-		}
 		indices := make([]int64, U)
 		cnt := make([]int64, U)
 		for p, g := range order {
 			indices[p] = int64(first[g])
 			cnt[p] = counts[g]
 			for o := 0; o < outer; o++ {
-				m.copy(y, (o*U+p)*inner, src, (o*D+first[g])*inner, inner)
+				copyElems(y, (o*U+p)*inner, src, (o*D+first[g])*inner, inner)
 			}
 		}
 		inverse := make([]int64, D)
@@ -106,4 +104,63 @@ func bindUnique(n *ops.Node) (ops.Kernel, error) {
 		}
 		return []*tensor.Tensor{y, tensor.From(indices, U), tensor.From(inverse, D), tensor.From(cnt, U)}, nil
 	}, nil
+}
+
+// elemCmp returns a three-way comparison of elements i and j of t. NaN
+// compares greater than every number and equal to NaN.
+func elemCmp(t *tensor.Tensor) (func(i, j int) int, error) {
+	switch t.DType() {
+	case tensor.String:
+		s := t.Strings()
+		return func(i, j int) int { return strings.Compare(s[i], s[j]) }, nil
+	case tensor.Bool:
+		b := t.Bools()
+		return func(i, j int) int {
+			switch {
+			case b[i] == b[j]:
+				return 0
+			case b[j]:
+				return -1
+			}
+			return 1
+		}, nil
+	case tensor.Float32:
+		return indexCmp(t.Float32s()), nil
+	case tensor.Float64:
+		return indexCmp(t.Float64s()), nil
+	case tensor.Float16:
+		v := make([]float32, t.Len())
+		for i, h := range tensor.Data[tensor.Float16Bits](t) {
+			v[i] = h.Float32()
+		}
+		return indexCmp(v), nil
+	case tensor.BFloat16:
+		v := make([]float32, t.Len())
+		for i, h := range tensor.Data[tensor.BFloat16Bits](t) {
+			v[i] = h.Float32()
+		}
+		return indexCmp(v), nil
+	case tensor.Int8:
+		return indexCmp(tensor.Data[int8](t)), nil
+	case tensor.Int16:
+		return indexCmp(tensor.Data[int16](t)), nil
+	case tensor.Int32:
+		return indexCmp(tensor.Data[int32](t)), nil
+	case tensor.Int64:
+		return indexCmp(tensor.Data[int64](t)), nil
+	case tensor.Uint8:
+		return indexCmp(tensor.Data[uint8](t)), nil
+	case tensor.Uint16:
+		return indexCmp(tensor.Data[uint16](t)), nil
+	case tensor.Uint32:
+		return indexCmp(tensor.Data[uint32](t)), nil
+	case tensor.Uint64:
+		return indexCmp(tensor.Data[uint64](t)), nil
+	}
+	return nil, fmt.Errorf("cannot compare %v elements", t.DType())
+}
+
+// indexCmp compares elements i and j of v with ordCmp.
+func indexCmp[T cmp.Ordered](v []T) func(i, j int) int {
+	return func(i, j int) int { return ordCmp(v[i], v[j]) }
 }

@@ -8,6 +8,11 @@ import (
 	"github.com/sinter-ml/sinter/tensor"
 )
 
+// stackRank is the rank up to which kernels keep their per-call index
+// scratch (shapes, strides, coordinates) in arrays on the stack; higher
+// ranks take it from the heap.
+const stackRank = 8
+
 // input returns in[i], or nil when the input is omitted or not declared.
 func input(in []*tensor.Tensor, i int) *tensor.Tensor {
 	if i < len(in) {
@@ -24,16 +29,58 @@ func need(op string, in []*tensor.Tensor, i int) (*tensor.Tensor, error) {
 	return nil, fmt.Errorf("%s: input %d is missing", op, i)
 }
 
-// intList reads a 1-D (or scalar) int32/int64 tensor.
-func intList(op, what string, t *tensor.Tensor) ([]int64, error) {
+// ints reads the values of an int32 or int64 tensor (or an ints
+// attribute) in place, without copying them.
+type ints struct {
+	i64  []int64
+	i32  []int32
+	is32 bool
+}
+
+// intsOf returns the view of an attribute's values.
+func intsOf(v []int64) ints { return ints{i64: v} }
+
+// Len is the number of values.
+func (v ints) Len() int {
+	if v.is32 {
+		return len(v.i32)
+	}
+	return len(v.i64)
+}
+
+// At returns value i.
+func (v ints) At(i int) int64 {
+	if v.is32 {
+		return int64(v.i32[i])
+	}
+	return v.i64[i]
+}
+
+// String formats the values as a list, for error messages.
+func (v ints) String() string {
+	if v.is32 {
+		return fmt.Sprint(v.i32)
+	}
+	return fmt.Sprint(v.i64)
+}
+
+// intValues views the values of an int32 or int64 tensor of any shape.
+func intValues(op, what string, t *tensor.Tensor) (ints, error) {
+	switch t.DType() {
+	case tensor.Int64:
+		return ints{i64: t.Int64s()}, nil
+	case tensor.Int32:
+		return ints{i32: t.Int32s(), is32: true}, nil
+	}
+	return ints{}, fmt.Errorf("%s: %s: expected an int32 or int64 tensor, got %v", op, what, t.DType())
+}
+
+// intList views a 1-D (or scalar) int32/int64 tensor.
+func intList(op, what string, t *tensor.Tensor) (ints, error) {
 	if t.Rank() > 1 {
-		return nil, fmt.Errorf("%s: %s must be 1-D, got shape %v", op, what, t.Shape())
+		return ints{}, fmt.Errorf("%s: %s must be 1-D, got shape %v", op, what, t.Shape())
 	}
-	v, err := ops.Int64s(t)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %w", op, what, err)
-	}
-	return v, nil
+	return intValues(op, what, t)
 }
 
 // intScalar reads a single int32/int64 value from a scalar or 1-element tensor.
@@ -41,26 +88,20 @@ func intScalar(op, what string, t *tensor.Tensor) (int64, error) {
 	if t.Len() != 1 || t.Rank() > 1 {
 		return 0, fmt.Errorf("%s: %s must hold one value, got shape %v", op, what, t.Shape())
 	}
-	v, err := ops.Int64s(t)
+	v, err := intValues(op, what, t)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %s: %w", op, what, err)
+		return 0, err
 	}
-	return v[0], nil
+	return v.At(0), nil
 }
 
-// indexValues reads an index tensor (int32 or int64) as ints.
-func indexValues(op string, t *tensor.Tensor) ([]int64, error) {
+// indexValues views an index tensor (int32 or int64).
+func indexValues(op string, t *tensor.Tensor) (ints, error) {
 	switch t.DType() {
-	case tensor.Int64:
-		return t.Int64s(), nil
-	case tensor.Int32:
-		out := make([]int64, t.Len())
-		for i, v := range t.Int32s() {
-			out[i] = int64(v)
-		}
-		return out, nil
+	case tensor.Int64, tensor.Int32:
+		return intValues(op, "indices", t)
 	}
-	return nil, fmt.Errorf("%s: indices must be int32 or int64, got %v", op, t.DType())
+	return ints{}, fmt.Errorf("%s: indices must be int32 or int64, got %v", op, t.DType())
 }
 
 // normIndex maps a possibly negative index into [0, dim).
@@ -74,22 +115,43 @@ func normIndex(op string, i int64, dim int) (int, error) {
 	return int(i), nil
 }
 
-// normAxes normalises axes against rank, rejecting duplicates.
-func normAxes(op string, axes []int64, rank int) ([]int, error) {
-	out := make([]int, len(axes))
-	seen := make([]bool, rank)
-	for i, a := range axes {
+// checkIndices reports an error unless every index is in [-dim, dim).
+func checkIndices(op string, idx ints, dim int) error {
+	for i := range idx.Len() {
+		if _, err := normIndex(op, idx.At(i), dim); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// normAxes appends the axes, normalised against rank, to dst, rejecting
+// out-of-range and repeated axes.
+func normAxes(op string, axes ints, rank int, dst []int) ([]int, error) {
+	for i := range axes.Len() {
+		a := axes.At(i)
 		ax, err := ops.NormAxis(a, rank)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
-		if seen[ax] {
-			return nil, fmt.Errorf("%s: axis %d repeated", op, a)
+		for _, b := range dst {
+			if b == ax {
+				return nil, fmt.Errorf("%s: axis %d repeated", op, a)
+			}
 		}
-		seen[ax] = true
-		out[i] = ax
+		dst = append(dst, ax)
 	}
-	return out, nil
+	return dst, nil
+}
+
+// hasAxis reports whether axes holds a.
+func hasAxis(axes []int, a int) bool {
+	for _, b := range axes {
+		if b == a {
+			return true
+		}
+	}
+	return false
 }
 
 func prod(s []int) int {
@@ -105,43 +167,65 @@ func split3(s tensor.Shape, axis int) (outer, dim, inner int) {
 	return prod(s[:axis]), s[axis], prod(s[axis+1:])
 }
 
-// scalarOf returns a one-element tensor of dt holding v (converted as a
-// C cast would, saturating nothing; bool is v != 0).
-func scalarOf(dt tensor.DType, v float64) (*tensor.Tensor, error) {
+// stridesInto writes the row-major element strides of shape into dst,
+// which must have len(shape) entries.
+func stridesInto(dst []int, shape tensor.Shape) []int {
+	s := 1
+	for i := len(shape) - 1; i >= 0; i-- {
+		dst[i] = s
+		s *= shape[i]
+	}
+	return dst
+}
+
+// scratch returns buf[:n], or a fresh slice when n exceeds buf.
+func scratch(buf []int, n int) []int {
+	if n <= len(buf) {
+		return buf[:n]
+	}
+	return make([]int, n)
+}
+
+// encodeScalar writes v, converted to dt as a C cast would (saturating
+// nothing; bool is v != 0), into buf and returns the element's bytes.
+// String elements are not encoded: it returns an empty slice for them.
+func encodeScalar(dt tensor.DType, v float64, buf *[8]byte) ([]byte, error) {
+	b := buf[:dt.Size()]
+	put := func(u uint64) {
+		for i := range b {
+			b[i] = byte(u >> (8 * i))
+		}
+	}
 	switch dt {
 	case tensor.Float32:
-		return tensor.From([]float32{float32(v)}), nil
+		put(uint64(math.Float32bits(float32(v))))
 	case tensor.Float64:
-		return tensor.From([]float64{v}), nil
+		put(math.Float64bits(v))
 	case tensor.Float16:
-		return tensor.From([]tensor.Float16Bits{tensor.ToFloat16(float32(v))}), nil
+		put(uint64(tensor.ToFloat16(float32(v))))
 	case tensor.BFloat16:
-		return tensor.From([]tensor.BFloat16Bits{tensor.ToBFloat16(float32(v))}), nil
-	case tensor.Int8:
-		return tensor.From([]int8{int8(toInt(v))}), nil
-	case tensor.Int16:
-		return tensor.From([]int16{int16(toInt(v))}), nil
-	case tensor.Int32:
-		return tensor.From([]int32{int32(toInt(v))}), nil
-	case tensor.Int64:
-		return tensor.From([]int64{toInt(v)}), nil
-	case tensor.Uint8:
-		return tensor.From([]uint8{uint8(toInt(v))}), nil
-	case tensor.Uint16:
-		return tensor.From([]uint16{uint16(toInt(v))}), nil
-	case tensor.Uint32:
-		return tensor.From([]uint32{uint32(toInt(v))}), nil
+		put(uint64(tensor.ToBFloat16(float32(v))))
+	case tensor.Int8, tensor.Int16, tensor.Int32, tensor.Int64,
+		tensor.Uint8, tensor.Uint16, tensor.Uint32:
+		put(uint64(toInt(v)))
 	case tensor.Uint64:
 		if v >= math.MaxInt64 {
-			return tensor.From([]uint64{uint64(v)}), nil
+			put(uint64(v))
+		} else {
+			put(uint64(toInt(v)))
 		}
-		return tensor.From([]uint64{uint64(toInt(v))}), nil
 	case tensor.Bool:
-		return tensor.From([]bool{v != 0}), nil
+		if v != 0 {
+			put(1)
+		} else {
+			put(0)
+		}
 	case tensor.String:
-		return tensor.FromStrings([]string{""}), nil
+		return buf[:0], nil
+	default:
+		return nil, fmt.Errorf("unsupported dtype %v", dt)
 	}
-	return nil, fmt.Errorf("unsupported dtype %v", dt)
+	return b, nil
 }
 
 func toInt(v float64) int64 {
@@ -156,48 +240,32 @@ func toInt(v float64) int64 {
 	return int64(v)
 }
 
-// checked reports an error unless s is a valid shape.
-func checked(op string, s tensor.Shape) (tensor.Shape, error) {
+// checkShape reports an error unless s is a valid shape.
+func checkShape(op string, s tensor.Shape) error {
+	if err := s.Check(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
+// setOut records an output's element type and the shape made of the
+// concatenated parts, reusing the spec's storage.
+func setOut(o *ops.OutSpec, dt tensor.DType, parts ...[]int) {
+	o.DType = dt
+	o.Shape = o.Shape[:0]
+	for _, p := range parts {
+		o.Shape = append(o.Shape, p...)
+	}
+}
+
+// alloc allocates a zeroed output after checking its shape, for the
+// kernels without a planned form.
+func alloc(op string, dt tensor.DType, s tensor.Shape) (*tensor.Tensor, error) {
 	if err := s.Check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	return s, nil
-}
-
-// alloc allocates an output after checking its shape.
-func alloc(op string, dt tensor.DType, s tensor.Shape) (*tensor.Tensor, error) {
-	t, err := newTensor(dt, s)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+	if !dt.Valid() {
+		return nil, fmt.Errorf("%s: unsupported dtype %v", op, dt)
 	}
-	return t, nil
-}
-
-// moverOf returns the mover for out's dtype, checking the sources share it.
-func moverOf(op string, out *tensor.Tensor, srcs ...*tensor.Tensor) (mover, error) {
-	for _, s := range srcs {
-		if s != nil && s.DType() != out.DType() {
-			return nil, fmt.Errorf("%s: dtype mismatch: %v vs %v", op, s.DType(), out.DType())
-		}
-	}
-	m, err := moverFor(out.DType(), append(srcs, out)...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	return m, nil
-}
-
-// stridedCopy allocates a tensor of shape and fills it from src through the
-// given strides and offset.
-func stridedCopy(op string, src *tensor.Tensor, shape tensor.Shape, strides []int, off int) (*tensor.Tensor, error) {
-	out, err := alloc(op, src.DType(), shape)
-	if err != nil {
-		return nil, err
-	}
-	m, err := moverOf(op, out, src)
-	if err != nil {
-		return nil, err
-	}
-	m.strided(out, src, shape, strides, off)
-	return out, nil
+	return tensor.New(dt, s...), nil
 }
