@@ -95,8 +95,17 @@ func (o *optimizer) activationAttrs(ix *fuseIndex, act *ir.Node) ([]*ir.Attribut
 		return nil, false
 	}
 	switch act.OpType {
-	case "Relu", "Sigmoid", "Tanh":
+	case "Relu", "Sigmoid", "Tanh", "HardSwish":
 		return name(act.OpType), len(act.Inputs) == 1
+	case "HardSigmoid":
+		alpha, beta := float32(0.2), float32(0.5)
+		if a := act.Attr("alpha"); a != nil {
+			alpha = a.F
+		}
+		if a := act.Attr("beta"); a != nil {
+			beta = a.F
+		}
+		return append(name("HardSigmoid"), attrFloat("activation_alpha", alpha), attrFloat("activation_beta", beta)), len(act.Inputs) == 1
 	case "LeakyRelu":
 		alpha := float32(0.01)
 		if a := act.Attr("alpha"); a != nil {

@@ -191,6 +191,27 @@ func fuseCases() []fuseCase {
 		outputs: []string{"y"},
 		want:    []string{"sinter.Gelu"},
 	}, {
+		name: "conv-hardswish",
+		nodes: []*ir.Node{
+			node("Conv", []string{"x", "w", "b"}, []string{"c"}, attrInts("pads", 1, 1, 1, 1)),
+			node("HardSwish", []string{"c"}, []string{"y"}),
+		},
+		inits:   map[string]*tensor.Tensor{"w": randT(rng, 5, 3, 3, 3), "b": randT(rng, 5)},
+		inputs:  map[string]tensor.Shape{"x": {1, 3, 8, 9}},
+		outputs: []string{"y"},
+		want:    []string{"sinter.FusedConv[HardSwish]"},
+		opset:   14,
+	}, {
+		name: "gemm-hardsigmoid",
+		nodes: []*ir.Node{
+			node("Gemm", []string{"x", "w", "c"}, []string{"g"}, attrInt("transB", 1)),
+			node("HardSigmoid", []string{"g"}, []string{"y"}, attrFloat("alpha", 0.25), attrFloat("beta", 0.4)),
+		},
+		inits:   map[string]*tensor.Tensor{"w": randT(rng, 10, 6), "c": randT(rng, 10)},
+		inputs:  map[string]tensor.Shape{"x": {5, 6}},
+		outputs: []string{"y"},
+		want:    []string{"sinter.FusedGemm[HardSigmoid]"},
+	}, {
 		name: "conv-bn-residual-relu",
 		nodes: []*ir.Node{
 			node("Conv", []string{"x", "w", "b"}, []string{"c"}, attrInts("pads", 1, 1, 1, 1)),

@@ -1,8 +1,9 @@
 // Package conv lowers 2-D convolutions (NCHW, float32) to kernels/gemm:
 // 1×1 unit-stride convolutions are a plain GEMM on the input, k×k ones fold
-// im2col into the packing of B (no full im2col buffer), depthwise ones run a
-// direct loop, grouped ones one GEMM per group, and ConvTranspose is a GEMM
-// followed by col2im.
+// im2col into the packing of B (no full im2col buffer), depthwise ones (and
+// those with a small channel multiplier) run a direct loop (depthwise.go),
+// grouped ones one GEMM per group, and ConvTranspose is a GEMM followed by
+// col2im.
 //
 // For image n and group g, the output block Y[n, g·OCg:(g+1)·OCg] (OCg × OH·OW)
 // is W_g (OCg × Cg·KH·KW, the weights as stored) times the virtual im2col
@@ -100,7 +101,7 @@ func PackWeights(p Params, w []float32) (*Weights, error) {
 		return nil, fmt.Errorf("%w: w has %d elements, want %d", ErrParams, len(w), p.OC*k)
 	}
 	pw := &Weights{p: p, w: w}
-	if !(p.Group == p.C && cg == 1 && ocg == 1) {
+	if !p.isDepthwise() {
 		for g := range p.Group {
 			pw.groups = append(pw.groups, gemm.PackA(false, ocg, k, 1, w[g*ocg*k:(g+1)*ocg*k], k))
 		}
@@ -149,7 +150,7 @@ func conv2D(o Options, p Params, x, w []float32, pw *Weights, bias, y []float32)
 	case o.Residual != nil && len(o.Residual) < p.N*p.OC*oh*ow:
 		return fmt.Errorf("%w: residual too short", ErrParams)
 	}
-	if p.Group == p.C && cg == 1 && ocg == 1 {
+	if p.isDepthwise() {
 		depthwise(o, &p, x, w, bias, y)
 		return nil
 	}
@@ -413,88 +414,6 @@ func (m *im2col) fill(out []float32, c, kh, kw, oh, ow int) {
 	}
 }
 
-// depthwise handles Group == C == OC: one KH×KW filter per channel, computed
-// directly (a GEMM with one row would waste the micro-kernel). Channels are
-// split over the pool. With unit stride the channel is first copied into a
-// zero-padded plane, so each filter tap is one Axpy over the whole output
-// (computed on the padded width, then the valid columns are kept).
-func depthwise(o Options, p *Params, x, w, bias, y []float32) {
-	oh, ow := p.OutH(), p.OutW()
-	hw, ohw := p.H*p.W, oh*ow
-	pool := o.Pool
-	if pool == nil {
-		pool = parallel.Default()
-	}
-	hp, wp := p.H+p.PadT+p.PadB, p.W+p.PadL+p.PadR
-	unit := p.StrideH == 1 && p.StrideW == 1
-	pool.Run(p.N*p.C, func(_, t int) {
-		n, c := t/p.C, t%p.C
-		xc := x[(n*p.C+c)*hw : (n*p.C+c+1)*hw]
-		yc := y[(n*p.C+c)*ohw : (n*p.C+c+1)*ohw]
-		wc := w[c*p.KH*p.KW : (c+1)*p.KH*p.KW]
-		var b float32
-		if bias != nil {
-			b = bias[c]
-		}
-		if unit {
-			bufp := planePool.Get().(*[]float32)
-			need := hp*wp + (p.KW-1)*p.DilationW + oh*wp
-			if cap(*bufp) < need {
-				*bufp = make([]float32, need)
-			}
-			buf := (*bufp)[:need]
-			xp, yp := buf[:hp*wp+(p.KW-1)*p.DilationW], buf[hp*wp+(p.KW-1)*p.DilationW:]
-			clear(xp)
-			for i := range p.H {
-				copy(xp[(i+p.PadT)*wp+p.PadL:], xc[i*p.W:(i+1)*p.W])
-			}
-			clear(yp)
-			for kh := range p.KH {
-				for kw := range p.KW {
-					off := kh*p.DilationH*wp + kw*p.DilationW
-					elementwise.Axpy(wc[kh*p.KW+kw], xp[off:off+oh*wp], yp)
-				}
-			}
-			for i := range oh {
-				copy(yc[i*ow:(i+1)*ow], yp[i*wp:i*wp+ow])
-			}
-			planePool.Put(bufp)
-		} else {
-			clear(yc)
-			for kh := range p.KH {
-				for kw := range p.KW {
-					wv := wc[kh*p.KW+kw]
-					for i := range oh {
-						ih := i*p.StrideH - p.PadT + kh*p.DilationH
-						if ih < 0 || ih >= p.H {
-							continue
-						}
-						xr := xc[ih*p.W : (ih+1)*p.W]
-						yr := yc[i*ow : (i+1)*ow]
-						iw0 := -p.PadL + kw*p.DilationW
-						// Columns whose input lies inside the row.
-						lo := max(0, ceilDiv(-iw0, p.StrideW))
-						hi := min(ow, ceilDiv(p.W-iw0, p.StrideW))
-						for j := lo; j < hi; j++ {
-							yr[j] += wv * xr[iw0+j*p.StrideW]
-						}
-					}
-				}
-			}
-		}
-		for i := range yc {
-			yc[i] += b
-		}
-		if o.Residual != nil {
-			res := o.Residual[(n*p.C+c)*ohw : (n*p.C+c+1)*ohw]
-			for i := range yc {
-				yc[i] += res[i]
-			}
-		}
-		gemm.Activate(o.Act, o.Alpha, o.Beta, yc)
-	})
-}
-
 // copyShort and zeroShort are copy and clear for the short runs of im2col
 // packing, where a call to memmove costs more than the loop.
 func copyShort(dst, src []float32) {
@@ -509,8 +428,6 @@ func zeroShort(dst []float32) {
 		dst[i] = 0
 	}
 }
-
-var planePool = sync.Pool{New: func() any { return new([]float32) }}
 
 func ceilDiv(a, b int) int {
 	if a <= 0 {

@@ -27,6 +27,10 @@ func refAct(act Activation, alpha, beta, x float64) float64 {
 		return 0.5 * x * (1 + math.Erf(x/math.Sqrt2))
 	case ActGeluTanh:
 		return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
+	case ActHardSigmoid:
+		return math.Max(0, math.Min(1, alpha*x+beta))
+	case ActHardSwish:
+		return x * math.Max(0, math.Min(1, x/6+0.5))
 	}
 	return x
 }
@@ -36,7 +40,7 @@ func TestEpilogue(t *testing.T) {
 	defer pool.Close()
 	forEachTier(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(11, 12))
-		for act := ActNone; act <= ActGeluTanh; act++ {
+		for act := ActNone; act <= ActHardSwish; act++ {
 			for _, packed := range []bool{false, true} {
 				m, n, k := 1+rng.IntN(40), 1+rng.IntN(70), 1+rng.IntN(300)
 				perRow := rng.IntN(2) == 0
@@ -48,8 +52,11 @@ func TestEpilogue(t *testing.T) {
 					bias[i] = float32(rng.NormFloat64())
 				}
 				ep := &Epilogue{Bias: bias, BiasPerRow: perRow, Residual: res.mat(), LDR: res.ld, Act: act, Alpha: -0.3, Beta: 0.7}
-				if act == ActLeakyRelu {
+				switch act {
+				case ActLeakyRelu:
 					ep.Alpha = 0.1
+				case ActHardSigmoid:
+					ep.Alpha, ep.Beta = 0.2, 0.5
 				}
 				want, scale := refGemm(false, false, m, n, k, 1, a, b, 0, c)
 				o := Options{Pool: pool, Epilogue: ep}

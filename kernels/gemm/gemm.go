@@ -359,6 +359,22 @@ func (pr *problem) finish(i0, m, j0, n int) {
 		}
 		return
 	}
+	if e.Residual == nil {
+		switch e.Act {
+		case ActClip, ActLeakyRelu, ActHardSigmoid, ActHardSwish:
+			// Bias and activation in one pass, vectorised.
+			c := pr.c[i0*pr.ldc+j0 : (i0+m-1)*pr.ldc+j0+n]
+			mode, bias := 0, []float32(nil)
+			switch {
+			case e.Bias != nil && e.BiasPerRow:
+				mode, bias = 2, e.Bias[i0:i0+m]
+			case e.Bias != nil:
+				mode, bias = 1, e.Bias[j0:j0+n]
+			}
+			finishAct(c, pr.ldc, m, n, bias, mode, e.Act, e.Alpha, e.Beta)
+			return
+		}
+	}
 	for i := i0; i < i0+m; i++ {
 		pr.ep.apply(pr.c[i*pr.ldc+j0:i*pr.ldc+j0+n], i, j0)
 	}

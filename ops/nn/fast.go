@@ -43,6 +43,7 @@ type actSpec struct {
 var activations = map[string]kgemm.Activation{
 	"": kgemm.ActNone, "Relu": kgemm.ActRelu, "Clip": kgemm.ActClip, "LeakyRelu": kgemm.ActLeakyRelu,
 	"Sigmoid": kgemm.ActSigmoid, "Tanh": kgemm.ActTanh, "Gelu": kgemm.ActGelu, "GeluTanh": kgemm.ActGeluTanh,
+	"HardSigmoid": kgemm.ActHardSigmoid, "HardSwish": kgemm.ActHardSwish,
 }
 
 // parseAct reads the activation attributes of a sinter fused op.
