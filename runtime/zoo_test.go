@@ -1,11 +1,13 @@
 package runtime_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/sinter-ml/sinter/runtime"
@@ -72,6 +74,18 @@ func TestZoo(t *testing.T) {
 	}
 }
 
+// sameValues reports whether a and b have the same type, shape and bytes
+// (strings compared as strings); NaNs compare by bits.
+func sameValues(a, b *tensor.Tensor) bool {
+	if a.DType() != b.DType() || !a.Shape().Equal(b.Shape()) {
+		return false
+	}
+	if a.DType() == tensor.String {
+		return slices.Equal(a.Strings(), b.Strings())
+	}
+	return bytes.Equal(a.Bytes(), b.Bytes())
+}
+
 func readNpy(t *testing.T, name string) *tensor.Tensor {
 	t.Helper()
 	x, err := loadNpy(name)
@@ -112,6 +126,21 @@ func runZooCase(t *testing.T, c zooCase) {
 	}
 	if len(got) != len(c.Outputs) {
 		t.Fatalf("got %d outputs, want %d", len(got), len(c.Outputs))
+	}
+	// The first run recorded a memory plan; a second, into the same
+	// outputs, computes every intermediate in the planned arena and must
+	// agree exactly.
+	first := make([]*tensor.Tensor, len(got))
+	for i, g := range got {
+		first[i] = g.Clone()
+	}
+	if err := s.RunInto(inputs, got); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	for i := range got {
+		if !sameValues(got[i], first[i]) {
+			t.Errorf("output %d differs between the first run and the planned second run", i)
+		}
 	}
 	tol := zooTol{zooRTol, zooATol}
 	if c.Tolerance != nil {
