@@ -39,3 +39,26 @@ func ExampleOpen() {
 	// row 0 sums to 1.0000
 	// row 1 sums to 1.0000
 }
+
+// A serving loop reuses its output tensors: after the first call, which
+// records the memory plan for this input shape, RunInto writes the result
+// into outs[0] and allocates nothing.
+func ExampleSession_RunInto() {
+	sess, err := runtime.Open("../testdata/models/mlp.onnx")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sess.Close()
+
+	outs := make([]*tensor.Tensor, len(sess.Outputs())) // nil: allocated by the first call
+	for _, row := range [][]float32{{0.1, 0.2, 0.3, 0.4}, {-1, 0, 1, 2}} {
+		x := tensor.FromFloat32(row, 1, 4)
+		if err := sess.RunInto([]*tensor.Tensor{x}, outs); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(outs[0].Shape())
+	}
+	// Output:
+	// [1,3]
+	// [1,3]
+}
