@@ -202,6 +202,25 @@ func TestInspectAndVersion(t *testing.T) {
 			t.Errorf("inspect output lacks %q:\n%s", want, stdout)
 		}
 	}
+	dot := filepath.Join(t.TempDir(), "g.dot")
+	code, stdout, stderr = sinter(t, "inspect", "--dot", dot, "--batch", "3", mlpModel)
+	if code != 0 {
+		t.Fatalf("inspect --dot: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"memory plan", "float32[3 4]: arena", "allocating steps"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, stdout)
+		}
+	}
+	g, err := os.ReadFile(dot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"digraph", "Gemm", "->", `label="y"`} {
+		if !strings.Contains(string(g), want) {
+			t.Errorf("dot file lacks %q:\n%s", want, g)
+		}
+	}
 	code, stdout, _ = sinter(t, "version")
 	if code != 0 || !strings.Contains(stdout, runtime.Version()) || !strings.Contains(stdout, runtime.GOOS+"/"+runtime.GOARCH) {
 		t.Fatalf("version: %d %q", code, stdout)
