@@ -119,6 +119,21 @@ func fuseCases() []fuseCase {
 		"half": tensor.Scalar(float32(0.5)),
 	}
 	return []fuseCase{{
+		// Nothing declares the operands' types: element-type inference
+		// proves the chain float32 from the graph inputs.
+		name: "attention-inferred-float32",
+		nodes: []*ir.Node{
+			node("Relu", []string{"x"}, []string{"q"}),
+			node("Transpose", []string{"k"}, []string{"kt"}, attrInts("perm", 0, 2, 1)),
+			node("Neg", []string{"w"}, []string{"v"}),
+			node("MatMul", []string{"q", "kt"}, []string{"s"}),
+			node("Softmax", []string{"s"}, []string{"p"}, attrInt("axis", -1)),
+			node("MatMul", []string{"p", "v"}, []string{"y"}),
+		},
+		inputs:  map[string]tensor.Shape{"x": {4, 6, 8}, "k": {4, 5, 8}, "w": {4, 5, 3}},
+		outputs: []string{"y"},
+		want:    []string{"Relu", "Transpose", "Neg", "sinter.Attention"},
+	}, {
 		name: "attention-div-mask",
 		nodes: []*ir.Node{
 			node("Transpose", []string{"k"}, []string{"kt"}, attrInts("perm", 0, 1, 3, 2)),

@@ -55,6 +55,7 @@ func (o *optimizer) index() *fuseIndex {
 			}
 		}
 	}
+	ix.inferElemTypes(o.g.Nodes)
 	return ix
 }
 
@@ -87,13 +88,9 @@ func (ix *fuseIndex) scalar(name string) (float64, bool) {
 }
 
 // isF32 reports whether value name is known to be float32: a float32
-// constant, or a value whose recorded type says so.
+// constant, or a value whose declared or inferred type says so.
 func (ix *fuseIndex) isF32(name string) bool {
-	if t := ix.consts[name]; t != nil {
-		return t.DType() == tensor.Float32
-	}
-	ty := ix.types[name]
-	return ty != nil && ty.Kind == ir.KindTensor && ty.Elem == tensor.Float32
+	return ix.elemOf(name) == tensor.Float32
 }
 
 // fresh returns a value name based on base that is not used yet.
