@@ -58,8 +58,11 @@ type Config struct {
 	// GOMAXPROCS). With batching off it is also passed to the session
 	// (WithThreads). With batching on each run is single-threaded: the
 	// NumThreads concurrent batch runs are the parallelism, and kernel
-	// threads on top of them only compete for the same cores. A
-	// WithThreads LoadOption overrides either choice.
+	// threads on top of them only compete for the same cores; a batch of
+	// 32 or more requests that finds run slots idle is computed as
+	// concurrent parts of at least 16 requests, so one full batch does
+	// not leave the other cores waiting. A WithThreads LoadOption
+	// overrides either choice.
 	NumThreads int
 	// MemoryLimitBytes caps the estimated bytes held by the loaded model
 	// and the requests in flight; loads and requests that would exceed it
@@ -198,9 +201,12 @@ type Engine struct {
 	nextID atomic.Uint64 // model ids
 
 	inflight atomic.Int64
-	memUsed  atomic.Int64
-	reqSeq   atomic.Uint64
-	loads    atomic.Int64
+	// running counts model runs executing now (batches and their parts),
+	// so that a large batch can be split over idle run slots.
+	running atomic.Int64
+	memUsed atomic.Int64
+	reqSeq  atomic.Uint64
+	loads   atomic.Int64
 }
 
 // model is one loaded model, reference counted so a replaced model is closed

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -502,8 +503,10 @@ func (e *Engine) run(m *model, fs []*Future) (outs [][]*tensor.Tensor, errs []er
 	outs = make([][]*tensor.Tensor, len(fs))
 	errs = make([]error, len(fs))
 	t0 := time.Now()
+	e.running.Add(1)
+	defer e.running.Add(-1)
 	if len(fs) > 1 && m.batchable {
-		if ok := e.runBatched(m, fs, outs); ok {
+		if ok := e.runParts(m, fs, outs); ok {
 			compute = time.Since(t0)
 			e.rec.batch(len(fs))
 			return outs, errs, compute, true
@@ -514,6 +517,47 @@ func (e *Engine) run(m *model, fs []*Future) (outs [][]*tensor.Tensor, errs []er
 		e.rec.batch(1)
 	}
 	return outs, errs, time.Since(t0) / time.Duration(len(fs)), false
+}
+
+// minPartRequests is the smallest share of a batch runParts gives a run
+// slot (requests, usually a row each): fewer rows would waste the GEMM
+// kernels' row tiles.
+const minPartRequests = 16
+
+// runParts runs a batch as one model run, or, when it is large and other
+// run slots (NumThreads batches may run at once) are idle, as consecutive
+// parts run concurrently: a full batch is then not computed on one core
+// while the others wait for the next one. It reports false when any part
+// fails (the caller then runs the requests one by one).
+func (e *Engine) runParts(m *model, fs []*Future, outs [][]*tensor.Tensor) bool {
+	parts := 1
+	if idle := int64(e.cfg.NumThreads) - e.running.Load(); idle > 0 && m.sess.Threads() == 1 {
+		parts = min(int(idle)+1, len(fs)/minPartRequests)
+	}
+	if parts <= 1 {
+		return e.runBatched(m, fs, outs)
+	}
+	e.running.Add(int64(parts - 1))
+	defer e.running.Add(-int64(parts - 1))
+	var wg sync.WaitGroup
+	oks := make([]bool, parts)
+	per := (len(fs) + parts - 1) / parts
+	for p := 1; p < parts; p++ {
+		lo, hi := p*per, min((p+1)*per, len(fs))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			oks[p] = e.runBatched(m, fs[lo:hi], outs[lo:hi])
+		}()
+	}
+	oks[0] = e.runBatched(m, fs[:per], outs[:per])
+	wg.Wait()
+	for _, ok := range oks {
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // runOne runs the model on one request's inputs, scaling features into a

@@ -89,6 +89,54 @@ func TestEngineBatchesAndSplitsExactly(t *testing.T) {
 	}
 }
 
+// A full batch with idle run slots is computed in concurrent parts; every
+// request must still get exactly its own rows.
+func TestEngineSplitsLargeBatchesOverIdleSlots(t *testing.T) {
+	t.Cleanup(noLeak(t))
+	cfg := runtime.DefaultConfig()
+	cfg.BatchTimeout = 5 * time.Second
+	cfg.MaxBatchSize = 64
+	cfg.NumThreads = 4 // three idle slots: four parts of 16 requests
+	cfg.EnableRequestDeduplication = false
+	e := newEngine(t, cfg)
+	sess, err := runtime.Open(mlpPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	rng := rand.New(rand.NewPCG(5, 6))
+	xs := make([]*tensor.Tensor, 64)
+	for i := range xs {
+		xs[i] = randRows(rng, 1+i%3, 4)
+	}
+	res := make([]runtime.Result, len(xs))
+	var wg sync.WaitGroup
+	for i, x := range xs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := e.Predict(context.Background(), x)
+			if err != nil {
+				t.Error(err)
+			}
+			res[i] = r
+		}()
+	}
+	wg.Wait()
+	for i, r := range res {
+		y := r.Output("y")
+		if y == nil || !nearlyEqual32(y.Float32s(), unbatchedRun(t, sess, xs[i])) {
+			t.Fatalf("request %d differs from its unbatched result", i)
+		}
+		if r.Metadata.BatchSize != 64 {
+			t.Fatalf("request %d: batch size %d, want 64", i, r.Metadata.BatchSize)
+		}
+	}
+	if m := e.Metrics(); m.TotalBatches != 1 {
+		t.Fatalf("%d batches, want 1", m.TotalBatches)
+	}
+}
+
 func TestEngineQueueSemantics(t *testing.T) {
 	t.Cleanup(noLeak(t))
 	cfg := runtime.DefaultConfig()

@@ -50,7 +50,7 @@ type zooTol struct {
 }
 
 // zooCases reads testdata/zoo/manifest.json.
-func zooCases(t *testing.T) []zooCase {
+func zooCases(t testing.TB) []zooCase {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(zooDir, "manifest.json"))
 	if err != nil {
@@ -86,7 +86,7 @@ func sameValues(a, b *tensor.Tensor) bool {
 	return bytes.Equal(a.Bytes(), b.Bytes())
 }
 
-func readNpy(t *testing.T, name string) *tensor.Tensor {
+func readNpy(t testing.TB, name string) *tensor.Tensor {
 	t.Helper()
 	x, err := loadNpy(name)
 	if err != nil {
