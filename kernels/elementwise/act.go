@@ -1,43 +1,24 @@
 package elementwise
 
-import (
-	"math"
-	"unsafe"
-
-	"github.com/sinter-ml/sinter/internal/cpu"
-)
+import "math"
 
 // chunk bounds the scratch the two-pass activations keep on the stack.
 const chunk = 256
 
-// actKernel holds a tier's whole-activation kernels (n a positive multiple
-// of lanes; the rest runs in Go).
-type actKernel struct {
-	lanes   int
-	sigmoid func(dst, src *float32, n int)
-	gelu    func(dst, src *float32, n int)
-	tanh    func(dst, src *float32, n int)
-	erf     func(dst, src *float32, n int)
-}
+// actFunc names an activation with vector kernels, for actVector.
+type actFunc uint8
 
-var actKernels [cpu.NumTiers]actKernel
-
-// vectorPart runs f over the leading multiple of lanes elements and returns
-// how many it did.
-func vectorPart(f func(dst, src *float32, n int), lanes int, dst, x []float32) int {
-	if f == nil || len(x) < lanes {
-		return 0
-	}
-	n := len(x) - len(x)%lanes
-	f(unsafe.SliceData(dst), unsafe.SliceData(x), n)
-	return n
-}
+const (
+	actSigmoid actFunc = iota
+	actTanh
+	actErf
+	actGelu
+)
 
 // Sigmoid sets dst[i] = 1/(1+exp(−x[i])).
 func Sigmoid(dst, x []float32) {
 	checkLen(dst, x)
-	k := actKernels[cpu.Current()]
-	done := vectorPart(k.sigmoid, k.lanes, dst, x)
+	done := actVector(actSigmoid, dst, x)
 	sigmoidGo(dst[done:], x[done:])
 }
 
@@ -62,8 +43,7 @@ func sigmoidGo(dst, x []float32) {
 // else sign(x)·(1 − 2/(exp(2|x|)+1)).
 func Tanh(dst, x []float32) {
 	checkLen(dst, x)
-	k := actKernels[cpu.Current()]
-	done := vectorPart(k.tanh, k.lanes, dst, x)
+	done := actVector(actTanh, dst, x)
 	tanhGo(dst[done:], x[done:])
 }
 
@@ -104,8 +84,7 @@ func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) 
 // Abramowitz–Stegun 7.1.26 with the vector exp (absolute error below 4e-7).
 func Erf(dst, x []float32) {
 	checkLen(dst, x)
-	k := actKernels[cpu.Current()]
-	done := vectorPart(k.erf, k.lanes, dst, x)
+	done := actVector(actErf, dst, x)
 	dst, x = dst[done:], x[done:]
 	var buf [chunk]float32
 	for i := 0; i < len(x); i += chunk {
@@ -154,8 +133,7 @@ func erfChunk(dst, x, t []float32, scale float32) {
 // Gelu sets dst[i] = x·Φ(x) = x/2·(1+erf(x/√2)).
 func Gelu(dst, x []float32) {
 	checkLen(dst, x)
-	k := actKernels[cpu.Current()]
-	done := vectorPart(k.gelu, k.lanes, dst, x)
+	done := actVector(actGelu, dst, x)
 	geluGo(dst[done:], x[done:])
 }
 

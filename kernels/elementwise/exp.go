@@ -9,12 +9,7 @@
 // exp(88.37) ≈ 2.4e38; NaN propagates.
 package elementwise
 
-import (
-	"math"
-	"unsafe"
-
-	"github.com/sinter-ml/sinter/internal/cpu"
-)
+import "math"
 
 // Constants of the exp approximation: exp(x) = 2^n · exp(r) with
 // n = round(x·log2 e), r = x − n·ln2 (in two parts), and exp(r) = 1 + r +
@@ -73,24 +68,12 @@ func expShiftSumGo(dst, src []float32, shift float32) float32 {
 	return sum
 }
 
-// expKernel processes the first n - n%lanes elements and returns their sum.
-type expKernel struct {
-	lanes int
-	fn    func(dst, src *float32, n int, shift float32) float32
-}
-
-var expKernels [cpu.NumTiers]expKernel
-
+// expShiftSum is expShiftSumGo with the vector kernel of the tier in force
+// doing the leading multiple of its lanes.
 func expShiftSum(dst, src []float32, shift float32) float32 {
 	n := len(dst)
 	src = src[:n]
-	k := expKernels[cpu.Current()]
-	done := 0
-	var sum float32
-	if k.fn != nil && n >= k.lanes {
-		done = n - n%k.lanes
-		sum = k.fn(unsafe.SliceData(dst), unsafe.SliceData(src), done, shift)
-	}
+	done, sum := expVector(dst, src, shift)
 	if done < n {
 		sum += expShiftSumGo(dst[done:], src[done:], shift)
 	}

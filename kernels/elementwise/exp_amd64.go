@@ -2,7 +2,11 @@
 
 package elementwise
 
-import "github.com/sinter-ml/sinter/internal/cpu"
+import (
+	"unsafe"
+
+	"github.com/sinter-ml/sinter/internal/cpu"
+)
 
 // expShiftSumAVX512 computes, for n a multiple of 16 (see expShiftSumGo):
 //
@@ -18,9 +22,26 @@ func expShiftSumAVX512(dst, src *float32, n int, shift float32) float32
 //go:noescape
 func expShiftSumAVX2(dst, src *float32, n int, shift float32) float32
 
-func init() {
-	expKernels[cpu.AVX512] = expKernel{16, expShiftSumAVX512}
-	expKernels[cpu.AVX2] = expKernel{8, expShiftSumAVX2}
+// expVector runs the vector part of expShiftSum on the tier in force: the
+// leading len(dst) − len(dst)%lanes elements (none below one vector). It
+// returns how many it did and their sum. The exp and activation kernels are
+// called directly, not through a table of function values, so that their
+// slices do not escape: the activations pass stack scratch through them.
+func expVector(dst, src []float32, shift float32) (done int, sum float32) {
+	n := len(dst)
+	switch cpu.Current() {
+	case cpu.AVX512:
+		if n >= 16 {
+			done = n &^ 15
+			sum = expShiftSumAVX512(unsafe.SliceData(dst), unsafe.SliceData(src), done, shift)
+		}
+	case cpu.AVX2:
+		if n >= 8 {
+			done = n &^ 7
+			sum = expShiftSumAVX2(unsafe.SliceData(dst), unsafe.SliceData(src), done, shift)
+		}
+	}
+	return done, sum
 }
 
 // axpyAVX512 computes, for n a multiple of 16 (see axpyGo):
@@ -116,7 +137,40 @@ func erfAVX512(dst, src *float32, n int)
 //go:noescape
 func erfAVX2(dst, src *float32, n int)
 
-func init() {
-	actKernels[cpu.AVX512] = actKernel{16, sigmoidAVX512, geluAVX512, tanhAVX512, erfAVX512}
-	actKernels[cpu.AVX2] = actKernel{8, sigmoidAVX2, geluAVX2, tanhAVX2, erfAVX2}
+// actVector runs the vector part of f on the tier in force: it sets dst[i]
+// for the leading len(x) − len(x)%lanes elements (none below one vector)
+// and returns how many it did. Called directly, like expVector.
+func actVector(f actFunc, dst, x []float32) int {
+	n := len(x)
+	switch t := cpu.Current(); {
+	case t == cpu.AVX512 && n >= 16:
+		n &^= 15
+		d, s := unsafe.SliceData(dst), unsafe.SliceData(x)
+		switch f {
+		case actSigmoid:
+			sigmoidAVX512(d, s, n)
+		case actTanh:
+			tanhAVX512(d, s, n)
+		case actErf:
+			erfAVX512(d, s, n)
+		case actGelu:
+			geluAVX512(d, s, n)
+		}
+		return n
+	case t == cpu.AVX2 && n >= 8:
+		n &^= 7
+		d, s := unsafe.SliceData(dst), unsafe.SliceData(x)
+		switch f {
+		case actSigmoid:
+			sigmoidAVX2(d, s, n)
+		case actTanh:
+			tanhAVX2(d, s, n)
+		case actErf:
+			erfAVX2(d, s, n)
+		case actGelu:
+			geluAVX2(d, s, n)
+		}
+		return n
+	}
+	return 0
 }

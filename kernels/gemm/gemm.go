@@ -24,6 +24,8 @@ type Options struct {
 	// thread runs everything on the caller.
 	Pool *parallel.Pool
 	// Epilogue, if not nil, is fused into the final store of each tile.
+	// The call copies it, so it may point to a variable of the caller's
+	// without moving that variable to the heap.
 	Epilogue *Epilogue
 }
 
@@ -39,19 +41,25 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 
 // SgemmWith is Sgemm with a pool and an epilogue.
 func SgemmWith(o Options, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	pr := problem{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-		b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, ep: o.Epilogue, kern: current()}
+	pr := newProblem(o.Epilogue)
+	pr.transA, pr.transB, pr.m, pr.n, pr.k, pr.alpha, pr.beta = transA, transB, m, n, k, alpha, beta
+	pr.a, pr.lda, pr.b, pr.ldb, pr.c, pr.ldc = a, lda, b, ldb, c, ldc
+	pr.kern = current()
 	pr.checkA()
 	checkMat("B", b, ldb, k, n, transB)
 	pr.run(o.Pool)
+	pr.release()
 }
 
 // SgemmPacked computes C = alpha·op(A)·B + beta·C with B pre-packed by PackB.
 func SgemmPacked(o Options, transA bool, m int, alpha float32, a []float32, lda int, pb *PackedB, beta float32, c []float32, ldc int) {
-	pr := problem{transA: transA, m: m, n: pb.n, k: pb.k, alpha: alpha, a: a, lda: lda,
-		pb: pb, beta: beta, c: c, ldc: ldc, ep: o.Epilogue, kern: pb.kern}
+	pr := newProblem(o.Epilogue)
+	pr.transA, pr.m, pr.n, pr.k, pr.alpha, pr.beta = transA, m, pb.n, pb.k, alpha, beta
+	pr.a, pr.lda, pr.pb, pr.c, pr.ldc = a, lda, pb, c, ldc
+	pr.kern = pb.kern
 	pr.checkA()
 	pr.run(o.Pool)
+	pr.release()
 }
 
 // BPacker supplies a virtual op(B) (k×n) by packing pieces of it on demand,
@@ -66,10 +74,13 @@ type BPacker interface {
 
 // SgemmSource computes C = alpha·op(A)·B + beta·C with B produced by src.
 func SgemmSource(o Options, transA bool, m, n, k int, alpha float32, a []float32, lda int, src BPacker, beta float32, c []float32, ldc int) {
-	pr := problem{transA: transA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-		src: src, beta: beta, c: c, ldc: ldc, ep: o.Epilogue, kern: current()}
+	pr := newProblem(o.Epilogue)
+	pr.transA, pr.m, pr.n, pr.k, pr.alpha, pr.beta = transA, m, n, k, alpha, beta
+	pr.a, pr.lda, pr.src, pr.c, pr.ldc = a, lda, src, c, ldc
+	pr.kern = current()
 	pr.checkA()
 	pr.run(o.Pool)
+	pr.release()
 }
 
 // PackedA is an A matrix (weights on the left, as in NCHW convolution)
@@ -107,14 +118,17 @@ func PackA(transA bool, m, k int, alpha float32, a []float32, lda int) *PackedA 
 // SgemmPackedA computes C = pa·op(B) + beta·C (pa carries alpha) with B
 // given directly (when src is nil) or by src.
 func SgemmPackedA(o Options, pa *PackedA, transB bool, n int, b []float32, ldb int, src BPacker, beta float32, c []float32, ldc int) {
-	pr := problem{m: pa.m, n: n, k: pa.k, alpha: pa.alpha, transB: transB, b: b, ldb: ldb, src: src,
-		beta: beta, c: c, ldc: ldc, ep: o.Epilogue, kern: pa.kern, pa: pa.data, mpad: pa.mpad}
+	pr := newProblem(o.Epilogue)
+	pr.transB, pr.m, pr.n, pr.k, pr.alpha, pr.beta = transB, pa.m, n, pa.k, pa.alpha, beta
+	pr.b, pr.ldb, pr.src, pr.c, pr.ldc = b, ldb, src, c, ldc
+	pr.kern, pr.pa, pr.mpad = pa.kern, pa.data, pa.mpad
 	checkMat("C", c, ldc, pa.m, n, false)
 	if src == nil {
 		checkMat("B", b, ldb, pa.k, n, transB)
 	}
 	pr.checkEpilogue()
 	pr.run(o.Pool)
+	pr.release()
 }
 
 // Tier reports the tier whose kernel Sgemm uses now.
@@ -123,6 +137,11 @@ func Tier() cpu.Tier { return current().tier }
 // KernelName names the micro-kernel Sgemm uses now, e.g. "avx512-12x32".
 func KernelName() string { return current().name }
 
+// problem is one multiply: its operands, then the split that run chooses.
+// It is the parallel.Task of the tiles (the shared packing uses the
+// packATask and packBTask views of it). The Sgemm functions take one from
+// problems and put it back, so a call allocates nothing: a struct handed to
+// the pool escapes, and a closure over one would be allocated per call.
 type problem struct {
 	transA, transB bool
 	m, n, k        int
@@ -133,8 +152,33 @@ type problem struct {
 	src            BPacker
 	pa             []float32 // all of op(A) packed, shared by the tasks (or nil)
 	mpad           int       // rows of pa per K block
-	ep             *Epilogue
+	ep             *Epilogue // nil for none (&epi in an Sgemm call)
 	kern           *kernel
+
+	epi        Epilogue   // a copy of the caller's epilogue (so that theirs does not escape)
+	mp, np, nt int        // tiles of mp×np, nt of them along N
+	shared     *[]float32 // the buffer of the shared packed operand, from sharedPool
+	sharedB    PackedB    // pb when B is packed once for all tasks
+}
+
+var problems = sync.Pool{New: func() any { return new(problem) }}
+
+// newProblem returns a cleared problem from problems with a copy of ep (if
+// not nil) as its epilogue.
+func newProblem(ep *Epilogue) *problem {
+	pr := problems.Get().(*problem)
+	if ep != nil {
+		pr.epi = *ep
+		pr.ep = &pr.epi
+	}
+	return pr
+}
+
+// release clears pr (dropping its references to the caller's data) and
+// puts it back in problems.
+func (pr *problem) release() {
+	*pr = problem{}
+	problems.Put(pr)
 }
 
 func checkMat(name string, x []float32, ld, rows, cols int, trans bool) {
@@ -246,74 +290,98 @@ func (pr *problem) run(pool *parallel.Pool) {
 			mp = roundUp(ceilDiv(m, min(pieces, ceilDiv(m, mr))), mr)
 		}
 	}
-	mt, nt := ceilDiv(m, mp), ceilDiv(n, np)
-	run := func(_, t int) {
-		i0, j0 := (t/nt)*mp, (t%nt)*np
-		pr.tile(i0, min(mp, m-i0), j0, min(np, n-j0))
-	}
-	if threads == 1 || mt*nt == 1 {
-		for t := range mt * nt {
-			run(0, t)
+	pr.mp, pr.np, pr.nt = mp, np, ceilDiv(n, np)
+	tasks := ceilDiv(m, mp) * pr.nt
+	if threads == 1 || tasks == 1 {
+		for t := range tasks {
+			pr.Run(0, t)
 		}
 		return
 	}
-	var shared *[]float32
 	switch {
 	case share && splitN:
-		shared = pr.sharePackedA(pool)
+		pr.sharePackedA(pool)
 	case share:
-		shared = pr.sharePackedB(pool)
+		pr.sharePackedB(pool)
 	}
-	pool.Run(mt*nt, run)
-	if shared != nil {
-		sharedPool.Put(shared)
+	pool.RunTask(tasks, pr)
+	if pr.shared != nil {
+		sharedPool.Put(pr.shared)
+		pr.shared = nil
 	}
+}
+
+// Run computes tile t of the split that run chose.
+func (pr *problem) Run(_, t int) {
+	i0, j0 := (t/pr.nt)*pr.mp, (t%pr.nt)*pr.np
+	pr.tile(i0, min(pr.mp, pr.m-i0), j0, min(pr.np, pr.n-j0))
 }
 
 var sharedPool = sync.Pool{New: func() any { return new([]float32) }}
 
-// sharePackedA packs all of op(A) (alpha applied), panels of mr rows per K
-// block: block pc at pa[pc*roundUp(m, mr):], panel at row ir at +ir*kb.
-func (pr *problem) sharePackedA(pool *parallel.Pool) *[]float32 {
-	kern := pr.kern
-	mr, kc := kern.mr, kern.kc
-	mpad := roundUp(pr.m, mr)
-	buf := sharedPool.Get().(*[]float32)
-	*buf = grow(*buf, mpad*pr.k)
-	pa := *buf
-	chunk := 8 * mr
-	rowTasks, kTasks := ceilDiv(pr.m, chunk), ceilDiv(pr.k, kc)
-	pool.Run(rowTasks*kTasks, func(_, t int) {
-		r0, pc := (t%rowTasks)*chunk, (t/rowTasks)*kc
-		kb := min(kc, pr.k-pc)
-		packA(pa[pc*mpad+r0*kb:], pr.transA, pr.a, pr.lda, r0, min(chunk, pr.m-r0), pc, kb, mr, pr.alpha)
-	})
-	pr.pa, pr.mpad = pa, mpad
-	return buf
+// sharePackedA packs all of op(A) (alpha applied) into pr.pa in parallel,
+// panels of mr rows per K block: block pc at pa[pc*roundUp(m, mr):], panel
+// at row ir at +ir*kb. The buffer comes from sharedPool (pr.shared).
+func (pr *problem) sharePackedA(pool *parallel.Pool) {
+	mpad := roundUp(pr.m, pr.kern.mr)
+	pr.shared = sharedPool.Get().(*[]float32)
+	*pr.shared = grow(*pr.shared, mpad*pr.k)
+	pr.pa, pr.mpad = *pr.shared, mpad
+	rowTasks, kTasks := ceilDiv(pr.m, packChunk*pr.kern.mr), ceilDiv(pr.k, pr.kern.kc)
+	pool.RunTask(rowTasks*kTasks, (*packATask)(pr))
 }
 
-// sharePackedB packs all of op(B) (or the BPacker's B) into a PackedB.
-func (pr *problem) sharePackedB(pool *parallel.Pool) *[]float32 {
-	kern := pr.kern
-	nr, kc := kern.nr, kern.kc
-	stride := roundUp(pr.n, nr)
-	buf := sharedPool.Get().(*[]float32)
-	*buf = grow(*buf, stride*pr.k)
-	pb := &PackedB{k: pr.k, n: pr.n, kern: kern, stride: stride, data: *buf}
-	chunk := 8 * nr
-	colTasks, kTasks := ceilDiv(pr.n, chunk), ceilDiv(pr.k, kc)
-	pool.Run(colTasks*kTasks, func(_, t int) {
-		j0, pc := (t%colTasks)*chunk, (t/colTasks)*kc
-		kb := min(kc, pr.k-pc)
-		dst := pb.data[pc*stride+j0*kb:]
-		if pr.src != nil {
-			pr.src.PackB(dst, pc, kb, j0, min(chunk, pr.n-j0), nr)
-		} else {
-			packB(dst, pr.transB, pr.b, pr.ldb, pc, kb, j0, min(chunk, pr.n-j0), nr)
-		}
-	})
-	pr.pb, pr.src = pb, nil
-	return buf
+// packChunk is the number of panels (A) or strips (B) a task of the shared
+// packing packs in one K block.
+const packChunk = 8
+
+// packATask is the view of a problem whose tasks pack op(A) into pr.pa for
+// sharePackedA: task t packs panels of rows [r0, r0+packChunk·mr) of K block
+// pc, r0 and pc from t (rows first).
+type packATask problem
+
+func (t *packATask) Run(_, task int) {
+	pr := (*problem)(t)
+	mr, kc := pr.kern.mr, pr.kern.kc
+	chunk := packChunk * mr
+	rowTasks := ceilDiv(pr.m, chunk)
+	r0, pc := (task%rowTasks)*chunk, (task/rowTasks)*kc
+	kb := min(kc, pr.k-pc)
+	packA(pr.pa[pc*pr.mpad+r0*kb:], pr.transA, pr.a, pr.lda, r0, min(chunk, pr.m-r0), pc, kb, mr, pr.alpha)
+}
+
+// sharePackedB packs all of op(B) (or the BPacker's B) in parallel into
+// pr.sharedB, which becomes pr.pb. The buffer comes from sharedPool
+// (pr.shared).
+func (pr *problem) sharePackedB(pool *parallel.Pool) {
+	stride := roundUp(pr.n, pr.kern.nr)
+	pr.shared = sharedPool.Get().(*[]float32)
+	*pr.shared = grow(*pr.shared, stride*pr.k)
+	pr.sharedB = PackedB{k: pr.k, n: pr.n, kern: pr.kern, stride: stride, data: *pr.shared}
+	colTasks, kTasks := ceilDiv(pr.n, packChunk*pr.kern.nr), ceilDiv(pr.k, pr.kern.kc)
+	pool.RunTask(colTasks*kTasks, (*packBTask)(pr))
+	pr.pb, pr.src = &pr.sharedB, nil
+}
+
+// packBTask is the view of a problem whose tasks pack op(B) into pr.sharedB
+// for sharePackedB: task t packs strips of columns [j0, j0+packChunk·nr) of
+// K block pc, j0 and pc from t (columns first).
+type packBTask problem
+
+func (t *packBTask) Run(_, task int) {
+	pr := (*problem)(t)
+	nr, kc := pr.kern.nr, pr.kern.kc
+	chunk := packChunk * nr
+	colTasks := ceilDiv(pr.n, chunk)
+	j0, pc := (task%colTasks)*chunk, (task/colTasks)*kc
+	kb := min(kc, pr.k-pc)
+	pb := &pr.sharedB
+	dst := pb.data[pc*pb.stride+j0*kb:]
+	if pr.src != nil {
+		pr.src.PackB(dst, pc, kb, j0, min(chunk, pr.n-j0), nr)
+	} else {
+		packB(dst, pr.transB, pr.b, pr.ldb, pc, kb, j0, min(chunk, pr.n-j0), nr)
+	}
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -521,13 +589,61 @@ func (p *PackedB) Bytes() int { return 4 * len(p.data) }
 // The K-block starting at row pc holds strips of nr columns, strip jr at
 // data[pc*stride + jr*kb :] with kb rows of nr floats each.
 func PackB(transB bool, k, n int, b []float32, ldb int) *PackedB {
+	return PackBReleasing(transB, k, n, b, ldb, nil)
+}
+
+// PackBReleasing is PackB that hands back the source as it is used up, so
+// that a caller packing weights can release each part of them (say, the
+// pages of a mapped file) before the rest is packed, and never holds a
+// whole matrix twice. The packed result is the same as PackB's.
+//
+// It calls done (unless nil) with consecutive bands of b, in order: each
+// band starts where the previous ended, the first at b[0] and the last
+// ending with the matrix's last element, b[(rows−1)·ldb + cols − 1] (the
+// stride gaps between rows included, elements past the matrix not). A band
+// is whole rows of B, reported once nothing later reads it: rows
+// [pc, pc+kb) of B after K-block pc is packed, or when transB (B is n×k,
+// packed a strip of nr rows at a time through every K-block) rows
+// [jr, jr+nr). done may release or overwrite a band's memory; it is called
+// on the caller's goroutine and not at all for an empty matrix.
+func PackBReleasing(transB bool, k, n int, b []float32, ldb int, done func(consumed []float32)) *PackedB {
 	checkMat("B", b, ldb, k, n, transB)
 	kern := current()
-	stride := roundUp(n, kern.nr)
+	kc, nr := kern.kc, kern.nr
+	stride := roundUp(n, nr)
 	pb := &PackedB{k: k, n: n, kern: kern, stride: stride, data: make([]float32, k*stride)}
-	for pc := 0; pc < k; pc += kern.kc {
-		kb := min(kern.kc, k-pc)
-		packB(pb.data[pc*stride:], transB, b, ldb, pc, kb, 0, n, kern.nr)
+	if k == 0 || n == 0 {
+		return pb
+	}
+	rows, cols := k, n
+	if transB {
+		rows, cols = n, k
+	}
+	end := (rows-1)*ldb + cols
+	// release reports rows [r0, r1) of B.
+	release := func(r0, r1 int) {
+		if done != nil {
+			hi := min(r1*ldb, end)
+			done(b[r0*ldb : hi : hi])
+		}
+	}
+	if !transB {
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			packB(pb.data[pc*stride:], false, b, ldb, pc, kb, 0, n, nr)
+			release(pc, pc+kb)
+		}
+		return pb
+	}
+	// Row j of B is column j of op(B): pack each strip of nr rows into
+	// every K-block before moving on, so that it is finished with at once.
+	for jr := 0; jr < n; jr += nr {
+		w := min(nr, n-jr)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			packB(pb.data[pc*stride+jr*kb:], true, b, ldb, pc, kb, jr, w, nr)
+		}
+		release(jr, jr+w)
 	}
 	return pb
 }

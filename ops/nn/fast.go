@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/sinter-ml/sinter/kernels/conv"
 	"github.com/sinter-ml/sinter/kernels/elementwise"
@@ -103,6 +104,16 @@ func postOps(y *tensor.Tensor, act actSpec, adds ...*tensor.Tensor) (*tensor.Ten
 	}
 	kgemm.Activate(act.act, act.alpha, act.beta, y.Float32s())
 	return y, nil
+}
+
+// packWeight packs the constant B of a product for the GEMM kernels,
+// handing each finished band of a mapped original back to the operating
+// system as it goes (tensor.EvictPart), so that loading a large model
+// never holds a whole weight matrix in both layouts.
+func packWeight(transB bool, k, n int, b *tensor.Tensor) *kgemm.PackedB {
+	return kgemm.PackBReleasing(transB, k, n, b.Float32s(), b.Shape()[1], func(done []float32) {
+		tensor.EvictPart(b, unsafe.Slice((*byte)(unsafe.Pointer(&done[0])), 4*len(done)))
+	})
 }
 
 // ---- MatMul ----
@@ -224,7 +235,7 @@ func newMMFast(n *ops.Node, transB bool, act actSpec) *mmFast {
 		if transB {
 			k, nn = nn, k
 		}
-		f.constB, f.packed = b, kgemm.PackB(transB, k, nn, b.Float32s(), b.Shape()[1])
+		f.constB, f.packed = b, packWeight(transB, k, nn, b)
 	}
 	return f
 }
@@ -314,24 +325,53 @@ func (f *mmFast) mul(c *mmCached, a []float32, bt *tensor.Tensor, y []float32, e
 		kgemm.SgemmWith(o, false, f.transB, nb*m, n, k, 1, a, k, b, ldb, 0, y, n)
 		return
 	}
-	one := func(pool *parallel.Pool, j mmJob) {
-		e := ep
-		if ep != nil && ep.Residual != nil {
-			c := *ep
-			c.Residual = ep.Residual[j.o*m*n : (j.o+1)*m*n]
-			e = &c
-		}
-		kgemm.SgemmWith(kgemm.Options{Pool: pool, Epilogue: e}, false, f.transB, m, n, k, 1,
-			a[j.ia*m*k:], k, b[j.ib*k*n:], ldb, 0, y[j.o*m*n:(j.o+1)*m*n], n)
+	t := mmTasks.Get().(*mmTask)
+	*t = mmTask{f: f, c: c, a: a, b: b, y: y, ldb: ldb}
+	if ep != nil {
+		t.ep, t.hasEp = *ep, true
 	}
 	if len(c.jobs) >= f.pool.Threads() {
 		// Many small products (attention heads): one per task.
-		f.pool.Run(len(c.jobs), func(_, t int) { one(serial, c.jobs[t]) })
-		return
+		t.pool = serial
+		f.pool.RunTask(len(c.jobs), t)
+	} else {
+		t.pool = f.pool
+		for i := range c.jobs {
+			t.Run(0, i)
+		}
 	}
-	for _, j := range c.jobs {
-		one(f.pool, j)
+	*t = mmTask{}
+	mmTasks.Put(t)
+}
+
+// mmTask computes batch product number task of a batched MatMul whose B
+// is not shared; pooled so that a run allocates nothing.
+type mmTask struct {
+	f       *mmFast
+	c       *mmCached
+	pool    *parallel.Pool // what each product splits over
+	a, b, y []float32
+	ldb     int
+	ep      kgemm.Epilogue
+	hasEp   bool
+}
+
+var mmTasks = sync.Pool{New: func() any { return new(mmTask) }}
+
+func (t *mmTask) Run(_, task int) {
+	p, j := t.c.p, t.c.jobs[task]
+	m, k, n := p.m, p.k, p.n
+	o := kgemm.Options{Pool: t.pool}
+	var ep kgemm.Epilogue
+	if t.hasEp {
+		ep = t.ep
+		if ep.Residual != nil {
+			ep.Residual = ep.Residual[j.o*m*n : (j.o+1)*m*n]
+		}
+		o.Epilogue = &ep
 	}
+	kgemm.SgemmWith(o, false, t.f.transB, m, n, k, 1,
+		t.a[j.ia*m*k:], k, t.b[j.ib*k*n:], t.ldb, 0, t.y[j.o*m*n:(j.o+1)*m*n], n)
 }
 
 // bindFusedMatMul binds sinter FusedMatMul(A, B, bias?, R?): Y = act(A·op(B)
@@ -399,7 +439,7 @@ func newGemmFast(n *ops.Node, transA, transB bool, alpha, beta float32, act actS
 		if transB {
 			k, nn = nn, k
 		}
-		f.constB, f.packed = b, kgemm.PackB(transB, k, nn, b.Float32s(), b.Shape()[1])
+		f.constB, f.packed = b, packWeight(transB, k, nn, b)
 	}
 	if c := n.Const(2); c != nil && c.DType() == tensor.Float32 && rowVector(c.Shape()) {
 		f.constC, f.biasC = c, scaled(c.Float32s(), beta)

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"sync"
 	"sync/atomic"
 
 	"github.com/sinter-ml/sinter/kernels/parallel"
@@ -166,28 +167,55 @@ func (p *poolPlan) geom2D() (kpool.Geom, bool) {
 // pools) worth a task of its own.
 const planeGrain = 1 << 15
 
-// eachPlanes calls fn over consecutive ranges [lo, hi) covering planes
-// planes, as tasks on pool when there is enough work (work per plane).
-// Every plane is computed alone, so the split never changes a result.
-func eachPlanes(pool *parallel.Pool, planes, work int, fn func(lo, hi int)) {
-	per := max(1, planeGrain/max(work, 1))
-	if pool.Threads() == 1 || planes <= per {
-		fn(0, planes)
+// planeTask computes planes [task·per, (task+1)·per) of a pooling op:
+// windowed (run set) or global (reduce set). Pooled, with no closure per
+// call, so that a run allocates nothing; every plane is computed alone, so
+// the split never changes a result.
+type planeTask struct {
+	run         func(g kpool.Geom, dst, src []float32)
+	reduce      func(x []float32) float32
+	kg          kpool.Geom
+	dst, src    []float32
+	in, out     int // elements per input and output plane
+	per, planes int
+}
+
+var planeTasks = sync.Pool{New: func() any { return new(planeTask) }}
+
+func (t *planeTask) Run(_, task int) {
+	lo, hi := task*t.per, min((task+1)*t.per, t.planes)
+	if t.run != nil {
+		t.run(t.kg, t.dst[lo*t.out:hi*t.out], t.src[lo*t.in:hi*t.in])
 		return
 	}
-	pool.Run((planes+per-1)/per, func(_, t int) { fn(t*per, min((t+1)*per, planes)) })
+	for pl := lo; pl < hi; pl++ {
+		t.dst[pl] = t.reduce(t.src[pl*t.in : (pl+1)*t.in])
+	}
+}
+
+// eachPlanes runs t over its planes, as tasks on pool when there is
+// enough work (work per plane), and returns t to its pool.
+func eachPlanes(pool *parallel.Pool, t *planeTask, work int) {
+	t.per = max(1, planeGrain/max(work, 1))
+	if pool.Threads() == 1 || t.planes <= t.per {
+		t.per = t.planes
+		t.Run(0, 0)
+	} else {
+		pool.RunTask((t.planes+t.per-1)/t.per, t)
+	}
+	*t = planeTask{}
+	planeTasks.Put(t)
 }
 
 // pool2D runs a kernels/pool window kernel over x into y, of p's shape.
 func pool2D(pool *parallel.Pool, p *poolPlan, kg kpool.Geom, x, y *tensor.Tensor, run func(g kpool.Geom, dst, src []float32)) {
-	src, dst := x.Float32s(), y.Float32s()
 	I, O := kg.H*kg.W, kg.OH*kg.OW
-	if O == 0 {
+	if O == 0 || p.n*p.c == 0 {
 		return
 	}
-	eachPlanes(pool, p.n*p.c, O*kg.KH*kg.KW, func(lo, hi int) {
-		run(kg, dst[lo*O:hi*O], src[lo*I:hi*I])
-	})
+	t := planeTasks.Get().(*planeTask)
+	*t = planeTask{run: run, kg: kg, dst: y.Float32s(), src: x.Float32s(), in: I, out: O, planes: p.n * p.c}
+	eachPlanes(pool, t, O*kg.KH*kg.KW)
 }
 
 // poolCache keeps a window pool's plan for the last input shape it saw:
@@ -584,15 +612,15 @@ func globalPool32(pool *parallel.Pool, xt *tensor.Tensor, kind globalKind, y *te
 	xs := xt.Shape()
 	x, ys := xt.Float32s(), y.Float32s()
 	I := prod(xs[2:])
-	reduce := kpool.GlobalAverage
-	if kind == globalMax {
-		reduce = kpool.GlobalMax
+	if len(ys) == 0 {
+		return
 	}
-	eachPlanes(pool, len(ys), I, func(lo, hi int) {
-		for pl := lo; pl < hi; pl++ {
-			ys[pl] = reduce(x[pl*I : (pl+1)*I])
-		}
-	})
+	t := planeTasks.Get().(*planeTask)
+	*t = planeTask{reduce: kpool.GlobalAverage, dst: ys, src: x, in: I, out: 1, planes: len(ys)}
+	if kind == globalMax {
+		t.reduce = kpool.GlobalMax
+	}
+	eachPlanes(pool, t, I)
 }
 
 func globalPool[T ops.Float](xt *tensor.Tensor, kind globalKind, lp float64) *tensor.Tensor {

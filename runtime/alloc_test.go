@@ -1,0 +1,57 @@
+package runtime_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/sinter-ml/sinter/runtime"
+	"github.com/sinter-ml/sinter/tensor"
+)
+
+// steadyStateCases are the zoo cases whose every step has a planned,
+// allocation-free kernel: once the first run has recorded the memory plan,
+// RunInto into the previous outputs must allocate nothing.
+var steadyStateCases = []string{
+	"mlp_gelu_b1", "mlp_gelu_b64", "mlp_ln_b1", "mlp_ln_b64", "bert_b1_s128", "bert_b2_s32",
+}
+
+func TestSteadyStateRunAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
+	cases := map[string]zooCase{}
+	for _, c := range zooCases(t) {
+		cases[c.Name] = c
+	}
+	for _, name := range steadyStateCases {
+		c, ok := cases[name]
+		if !ok {
+			t.Fatalf("zoo has no case %q", name)
+		}
+		for _, threads := range []int{1, 2} {
+			s, err := runtime.Open(filepath.Join(zooDir, c.Model), runtime.WithThreads(threads))
+			if err != nil {
+				t.Fatal(err)
+			}
+			inputs := make([]*tensor.Tensor, len(c.Inputs))
+			for i, f := range c.Inputs {
+				inputs[i] = readNpy(t, f)
+			}
+			outs := make([]*tensor.Tensor, len(s.Outputs()))
+			for range 3 {
+				if err := s.RunInto(inputs, outs); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a := testing.AllocsPerRun(20, func() {
+				if err := s.RunInto(inputs, outs); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if a != 0 {
+				t.Errorf("%s, %d threads: %.1f allocations per steady-state run, want 0", name, threads, a)
+			}
+			s.Close()
+		}
+	}
+}
