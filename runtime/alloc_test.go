@@ -12,7 +12,8 @@ import (
 // allocation-free kernel: once the first run has recorded the memory plan,
 // RunInto into the previous outputs must allocate nothing.
 var steadyStateCases = []string{
-	"mlp_gelu_b1", "mlp_gelu_b64", "mlp_ln_b1", "mlp_ln_b64", "bert_b1_s128", "bert_b2_s32",
+	"mlp_gelu_b1", "mlp_gelu_b64", "mlp_ln_b1", "mlp_ln_b64", "resnet_b2", "mobilenet_b1",
+	"bert_b1_s128", "bert_b2_s32", "vit_b2",
 }
 
 func TestSteadyStateRunAllocatesNothing(t *testing.T) {

@@ -1,23 +1,33 @@
 // Package conv lowers 2-D convolutions (NCHW, float32) to kernels/gemm:
-// 1×1 unit-stride convolutions are a plain GEMM on the input, k×k ones fold
-// im2col into the packing of B (no full im2col buffer), depthwise ones (and
-// those with a small channel multiplier) run a direct loop (depthwise.go),
-// grouped ones one GEMM per group, and ConvTranspose is a GEMM followed by
-// col2im.
+// depthwise ones (and those with a small channel multiplier) run a direct
+// loop (depthwise.go), grouped ones one GEMM per group, ConvTranspose is a
+// GEMM followed by col2im, and the rest take one of the forms of lower.go,
+// chosen by shape so that the GEMM's tiles are mostly filled:
 //
-// For image n and group g, the output block Y[n, g·OCg:(g+1)·OCg] (OCg × OH·OW)
-// is W_g (OCg × Cg·KH·KW, the weights as stored) times the virtual im2col
-// matrix of X[n, g·Cg:(g+1)·Cg] (Cg·KH·KW × OH·OW), plus bias per output
-// channel, then the activation. Every output element is one GEMM element, so
-// results do not depend on the thread count.
+//   - output-channel-major, per image and group: the output block
+//     Y[n, g·OCg:(g+1)·OCg] (OCg × OH·OW) is W_g (OCg × Cg·KH·KW, the weights
+//     as stored) times the im2col matrix of X[n, g·Cg:(g+1)·Cg]
+//     (Cg·KH·KW × OH·OW), which is X itself for a 1×1 unit-stride
+//     convolution and is otherwise packed on demand (never stored whole):
+//     from X directly (im2col.go), or from the zero-padded input split by
+//     stride phase (grid.go), where every im2col row is a run of one plane;
+//   - swapped, for small output planes: per group, the columns of Yᵀ
+//     (N·OH·OW × OC) for the group's channels are col_gᵀ·W_gᵀ over all
+//     images, with the weights as the packed B operand; then Yᵀ is
+//     transposed into Y.
+//
+// The bias per output channel, residual and activation follow the sum. In
+// every form each output element is one GEMM element summed over the im2col
+// rows in the same order, so with the same GEMM kernel the forms agree bit
+// for bit, and results do not depend on the thread count.
 package conv
 
 import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
-	"github.com/sinter-ml/sinter/kernels/elementwise"
 	"github.com/sinter-ml/sinter/kernels/gemm"
 	"github.com/sinter-ml/sinter/kernels/parallel"
 )
@@ -82,31 +92,78 @@ type Options struct {
 }
 
 // Weights are a convolution's filters packed once for the GEMM kernel in
-// force (one packed matrix per group), for reuse on every call.
+// force, for reuse on every call: per group, W_g as the A operand (the
+// output-channel-major forms) and W_gᵀ as the B operand (the swapped form,
+// see lower.go), each packed when a call first needs it.
 type Weights struct {
-	p      Params
-	w      []float32 // as given (depthwise uses them directly)
-	groups []*gemm.PackedA
+	p       Params
+	w       []float32 // as given (depthwise uses them directly)
+	mu      sync.Mutex
+	normal  atomic.Pointer[[]*gemm.PackedA]
+	swapped atomic.Pointer[[]*gemm.PackedB]
 }
 
-// PackWeights packs w (OC×(C/Group)×KH×KW) for convolutions with shape p
-// (only the channel, kernel and group fields matter).
+// PackWeights packs w (OC×(C/Group)×KH×KW) for convolutions with shape p:
+// the channel, kernel and group fields fix the weights, and the rest of the
+// geometry picks the operand layout packed now (a call with a geometry
+// that needs the other layout packs it then, once).
 func PackWeights(p Params, w []float32) (*Weights, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	cg, ocg := p.C/p.Group, p.OC/p.Group
-	k := cg * p.KH * p.KW
+	k := p.C / p.Group * p.KH * p.KW
 	if len(w) < p.OC*k {
 		return nil, fmt.Errorf("%w: w has %d elements, want %d", ErrParams, len(w), p.OC*k)
 	}
 	pw := &Weights{p: p, w: w}
 	if !p.isDepthwise() {
-		for g := range p.Group {
-			pw.groups = append(pw.groups, gemm.PackA(false, ocg, k, 1, w[g*ocg*k:(g+1)*ocg*k], k))
+		if lower(&p).form == formSwapped {
+			pw.swappedPacks()
+		} else {
+			pw.normalPacks()
 		}
 	}
 	return pw, nil
+}
+
+// normalPacks returns W_g packed as gemm's A operand, one per group.
+func (pw *Weights) normalPacks() []*gemm.PackedA {
+	if v := pw.normal.Load(); v != nil {
+		return *v
+	}
+	pw.mu.Lock()
+	defer pw.mu.Unlock()
+	if v := pw.normal.Load(); v != nil {
+		return *v
+	}
+	p := &pw.p
+	ocg, k := p.OC/p.Group, p.C/p.Group*p.KH*p.KW
+	packs := make([]*gemm.PackedA, p.Group)
+	for g := range packs {
+		packs[g] = gemm.PackA(false, ocg, k, 1, pw.w[g*ocg*k:(g+1)*ocg*k], k)
+	}
+	pw.normal.Store(&packs)
+	return packs
+}
+
+// swappedPacks returns W_gᵀ packed as gemm's B operand, one per group.
+func (pw *Weights) swappedPacks() []*gemm.PackedB {
+	if v := pw.swapped.Load(); v != nil {
+		return *v
+	}
+	pw.mu.Lock()
+	defer pw.mu.Unlock()
+	if v := pw.swapped.Load(); v != nil {
+		return *v
+	}
+	p := &pw.p
+	ocg, k := p.OC/p.Group, p.C/p.Group*p.KH*p.KW
+	packs := make([]*gemm.PackedB, p.Group)
+	for g := range packs {
+		packs[g] = gemm.PackB(true, k, ocg, pw.w[g*ocg*k:(g+1)*ocg*k], k)
+	}
+	pw.swapped.Store(&packs)
+	return packs
 }
 
 // Conv2DPacked is Conv2D with weights from PackWeights; p must have the
@@ -136,8 +193,7 @@ func conv2D(o Options, p Params, x, w []float32, pw *Weights, bias, y []float32)
 		return err
 	}
 	oh, ow := p.OutH(), p.OutW()
-	cg, ocg := p.C/p.Group, p.OC/p.Group
-	k := cg * p.KH * p.KW
+	k := p.C / p.Group * p.KH * p.KW
 	switch {
 	case len(x) < p.N*p.C*p.H*p.W:
 		return fmt.Errorf("%w: x has %d elements, want %d", ErrParams, len(x), p.N*p.C*p.H*p.W)
@@ -150,283 +206,10 @@ func conv2D(o Options, p Params, x, w []float32, pw *Weights, bias, y []float32)
 	case o.Residual != nil && len(o.Residual) < p.N*p.OC*oh*ow:
 		return fmt.Errorf("%w: residual too short", ErrParams)
 	}
-	if p.isDepthwise() {
-		depthwise(o, &p, x, w, bias, y)
-		return nil
-	}
-	hw, ohw := p.H*p.W, oh*ow
-	pointwise := p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 &&
-		p.PadT == 0 && p.PadL == 0 && p.PadB == 0 && p.PadR == 0
-	// Unit-stride k×k convolutions run on the padded grid (see padded).
-	onGrid := !pointwise && p.StrideH == 1 && p.StrideW == 1
-	for n := range p.N {
-		for g := range p.Group {
-			xg := x[(n*p.C+g*cg)*hw : (n*p.C+(g+1)*cg)*hw]
-			yoff := (n*p.OC + g*ocg) * ohw
-			yg := y[yoff : yoff+ocg*ohw]
-			var res []float32
-			if o.Residual != nil {
-				res = o.Residual[yoff : yoff+ocg*ohw]
-			}
-			var biasg []float32
-			if bias != nil {
-				biasg = bias[g*ocg : (g+1)*ocg]
-			}
-			// mul computes c (ocg × n, row stride n) = W_g · B, B from src or,
-			// when src is nil, xg itself (pointwise).
-			wg := w[g*ocg*k : (g+1)*ocg*k]
-			mul := func(ep *gemm.Epilogue, src gemm.BPacker, n int, c []float32) {
-				go_ := gemm.Options{Pool: o.Pool, Epilogue: ep}
-				switch {
-				case pw != nil:
-					gemm.SgemmPackedA(go_, pw.groups[g], false, n, xg, hw, src, 0, c, n)
-				case src == nil:
-					gemm.SgemmWith(go_, false, false, ocg, n, k, 1, wg, k, xg, hw, 0, c, n)
-				default:
-					gemm.SgemmSource(go_, false, ocg, n, k, 1, wg, k, src, 0, c, n)
-				}
-			}
-			if onGrid {
-				convOnGrid(o, &p, mul, xg, biasg, res, yg)
-				continue
-			}
-			ep := &gemm.Epilogue{Bias: biasg, BiasPerRow: true, Act: o.Act, Alpha: o.Alpha, Beta: o.Beta}
-			if res != nil {
-				ep.Residual, ep.LDR = res, ohw
-			}
-			var src gemm.BPacker
-			if !pointwise {
-				src = &im2col{p: &p, x: xg, oh: oh, ow: ow}
-			}
-			mul(ep, src, ohw, yg)
-		}
-	}
+	c := callPool.Get().(*call)
+	defer c.release()
+	c.run(o, &p, x, w, pw, bias, y)
 	return nil
-}
-
-var gridPool = sync.Pool{New: func() any { return new([]float32) }}
-
-// convOnGrid computes one image group of a unit-stride convolution on the
-// padded grid: the input is copied once into zero-padded planes of width
-// Wp = W+PadL+PadR, and the GEMM computes OH×Wp outputs per channel, so that
-// im2col row (c, kh, kw) is the contiguous slice of the planes starting at
-// c·Hp·Wp + kh·dh·Wp + kw·dw, and packing is plain copies. Columns OW..Wp−1 of
-// each output row are discarded when the result is copied to y.
-func convOnGrid(o Options, p *Params, mul func(*gemm.Epilogue, gemm.BPacker, int, []float32), xg, bias, res, yg []float32) {
-	oh, ow := p.OutH(), p.OutW()
-	hp, wp := p.H+p.PadT+p.PadB, p.W+p.PadL+p.PadR
-	cg, ocg := p.C/p.Group, p.OC/p.Group
-	plane := hp * wp
-	tail := (p.KW - 1) * p.DilationW
-	bufp := gridPool.Get().(*[]float32)
-	defer gridPool.Put(bufp)
-	need := cg*plane + tail + ocg*oh*wp
-	if cap(*bufp) < need {
-		*bufp = make([]float32, need)
-	}
-	buf := (*bufp)[:need]
-	xp, yp := buf[:cg*plane+tail], buf[cg*plane+tail:]
-	pool := o.Pool
-	if pool == nil {
-		pool = parallel.Default()
-	}
-	// Build the padded planes (and below, copy the result out) over the
-	// pool in channel chunks: plain copies, so any split gives the same bytes.
-	const chunkCh = 8
-	clear(xp[cg*plane:])
-	pool.Run(ceilDiv(cg, chunkCh), func(_, t int) {
-		for c := t * chunkCh; c < min(cg, (t+1)*chunkCh); c++ {
-			pl := xp[c*plane : (c+1)*plane]
-			clear(pl[:p.PadT*wp])
-			for i := range p.H {
-				row := pl[(i+p.PadT)*wp : (i+p.PadT+1)*wp]
-				clear(row[:p.PadL])
-				copy(row[p.PadL:], xg[(c*p.H+i)*p.W:(c*p.H+i+1)*p.W])
-				clear(row[p.PadL+p.W:])
-			}
-			clear(pl[(p.PadT+p.H)*wp:])
-		}
-	})
-	ep := &gemm.Epilogue{Bias: bias, BiasPerRow: true}
-	if res == nil {
-		ep.Act, ep.Alpha, ep.Beta = o.Act, o.Alpha, o.Beta
-	}
-	src := &gridRows{p: p, xp: xp, plane: plane, wp: wp}
-	mul(ep, src, oh*wp, yp)
-	pool.Run(ceilDiv(ocg, chunkCh), func(_, t int) {
-		for c := t * chunkCh; c < min(ocg, (t+1)*chunkCh); c++ {
-			for i := range oh {
-				copy(yg[(c*oh+i)*ow:(c*oh+i+1)*ow], yp[(c*oh+i)*wp:])
-			}
-		}
-	})
-	if res != nil {
-		elementwise.Binary(elementwise.OpAdd, yg, yg, res)
-		gemm.Activate(o.Act, o.Alpha, o.Beta, yg)
-	}
-}
-
-// gridRows is the im2col matrix on the padded grid (see convOnGrid).
-type gridRows struct {
-	p         *Params
-	xp        []float32
-	plane, wp int
-}
-
-func (m *gridRows) PackB(dst []float32, p0, kc, j0, n, nr int) {
-	p := m.p
-	khw := p.KH * p.KW
-	c, kk := p0/khw, p0%khw
-	kh, kw := kk/p.KW, kk%p.KW
-	for pp := range kc {
-		src := m.xp[c*m.plane+kh*p.DilationH*m.wp+kw*p.DilationW+j0:]
-		jr := 0
-		if nr == 32 {
-			for ; jr+32 <= n; jr += 32 {
-				*(*[32]float32)(dst[jr*kc+pp*32:]) = *(*[32]float32)(src[jr:])
-			}
-		}
-		for ; jr < n; jr += nr {
-			w := min(nr, n-jr)
-			row := dst[jr*kc+pp*nr : jr*kc+pp*nr+nr]
-			copy(row, src[jr:jr+w])
-			clear(row[w:])
-		}
-		if kw++; kw == p.KW {
-			kw = 0
-			if kh++; kh == p.KH {
-				kh = 0
-				c++
-			}
-		}
-	}
-}
-
-// im2col is the virtual (Cg·KH·KW)×(OH·OW) matrix of one image group; row
-// (c, kh, kw), column (oh, ow) holds x[c, oh·sh−padT+kh·dh, ow·sw−padL+kw·dw]
-// or 0 outside the image.
-type im2col struct {
-	p      *Params
-	x      []float32
-	oh, ow int
-}
-
-func (m *im2col) PackB(dst []float32, p0, kc, j0, n, nr int) {
-	p := m.p
-	khw := p.KH * p.KW
-	c, kk := p0/khw, p0%khw
-	kh, kw := kk/p.KW, kk%p.KW
-	oh0, ow0 := j0/m.ow, j0%m.ow
-	// Row-major over the im2col rows: each row reads one input plane
-	// sequentially and writes nr floats into every strip.
-	for pp := range kc {
-		oh, ow := oh0, ow0
-		for jr := 0; jr < n; jr += nr {
-			w := min(nr, n-jr)
-			row := dst[jr*kc+pp*nr : jr*kc+pp*nr+nr]
-			m.fill(row[:w], c, kh, kw, oh, ow)
-			if w < nr {
-				clear(row[w:])
-			}
-			for ow += nr; ow >= m.ow; ow -= m.ow {
-				oh++
-			}
-		}
-		if kw++; kw == p.KW {
-			kw = 0
-			if kh++; kh == p.KH {
-				kh = 0
-				c++
-			}
-		}
-	}
-}
-
-// fill writes im2col row (c, kh, kw) at columns starting at output (oh, ow).
-func (m *im2col) fill(out []float32, c, kh, kw, oh, ow int) {
-	p := m.p
-	xc := m.x[c*p.H*p.W : (c+1)*p.H*p.W]
-	ih := oh*p.StrideH - p.PadT + kh*p.DilationH
-	iw := ow*p.StrideW - p.PadL + kw*p.DilationW
-	w := len(out)
-	// Fast path: one output row, inside the image.
-	if sw := p.StrideW; ow+w <= m.ow && uint(ih) < uint(p.H) && iw >= 0 && iw+(w-1)*sw < p.W {
-		src := xc[ih*p.W+iw:]
-		switch {
-		case sw == 1 && w == 32:
-			*(*[32]float32)(out) = *(*[32]float32)(src)
-		case sw == 1:
-			copyShort(out, src[:w])
-		case sw == 2:
-			src = src[:2*w-1]
-			for t := range out {
-				out[t] = src[2*t]
-			}
-		default:
-			src = src[:(w-1)*sw+1]
-			for t := range out {
-				out[t] = src[t*sw]
-			}
-		}
-		return
-	}
-	for j := 0; j < w; {
-		// One run along an output row.
-		run := min(w-j, m.ow-ow)
-		ih := oh*p.StrideH - p.PadT + kh*p.DilationH
-		seg := out[j : j+run]
-		if ih < 0 || ih >= p.H {
-			zeroShort(seg)
-		} else {
-			xr := xc[ih*p.W : ih*p.W+p.W]
-			iw := ow*p.StrideW - p.PadL + kw*p.DilationW
-			if p.StrideW == 1 {
-				// Contiguous: zeros, a copy, zeros.
-				lo := min(max(0, -iw), run)
-				hi := max(lo, min(run, p.W-iw))
-				zeroShort(seg[:lo])
-				if hi > lo {
-					copy(seg[lo:hi], xr[iw+lo:iw+hi])
-				}
-				zeroShort(seg[hi:])
-			} else {
-				// Strided: zeros, a gather of the columns inside, zeros.
-				sw := p.StrideW
-				lo := min(max(0, ceilDiv(-iw, sw)), run)
-				hi := max(lo, min(run, ceilDiv(p.W-iw, sw)))
-				zeroShort(seg[:lo])
-				if hi > lo {
-					src := xr[iw+lo*sw : iw+(hi-1)*sw+1]
-					dst := seg[lo:hi]
-					for t := range dst {
-						dst[t] = src[t*sw]
-					}
-				}
-				zeroShort(seg[hi:])
-			}
-		}
-		j += run
-		ow += run
-		if ow == m.ow {
-			ow = 0
-			oh++
-		}
-	}
-}
-
-// copyShort and zeroShort are copy and clear for the short runs of im2col
-// packing, where a call to memmove costs more than the loop.
-func copyShort(dst, src []float32) {
-	src = src[:len(dst)]
-	for i, v := range src {
-		dst[i] = v
-	}
-}
-
-func zeroShort(dst []float32) {
-	for i := range dst {
-		dst[i] = 0
-	}
 }
 
 func ceilDiv(a, b int) int {

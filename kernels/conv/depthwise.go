@@ -4,7 +4,6 @@ import (
 	"github.com/sinter-ml/sinter/internal/cpu"
 	"github.com/sinter-ml/sinter/kernels/elementwise"
 	"github.com/sinter-ml/sinter/kernels/gemm"
-	"github.com/sinter-ml/sinter/kernels/parallel"
 )
 
 // dwMaxMultiplier is the largest channel multiplier (OC/C with Group == C)
@@ -196,9 +195,9 @@ func dwRows(y []float32, ldy int, x []float32, ldx, rows, n int, w []float32, ld
 type dwSpan struct{ lo, hi, t0, t1 int }
 
 // dwSpans splits the n outputs of one axis (input size size, padding pad
-// before, k taps at dilation d, stride s) into runs of equal tap ranges.
-func dwSpans(n, size, pad, k, d, s int) []dwSpan {
-	var spans []dwSpan
+// before, k taps at dilation d, stride s) into runs of equal tap ranges,
+// appended to spans.
+func dwSpans(spans []dwSpan, n, size, pad, k, d, s int) []dwSpan {
 	for j := range n {
 		i0 := j*s - pad
 		t0 := min(max(0, ceilDiv(-i0, d)), k)
@@ -225,13 +224,13 @@ type dwPlan struct {
 	rowsPerBand, nbands int
 }
 
-func newDWPlan(p *Params) *dwPlan {
+// init sets d up for p, reusing d's span slice.
+func (d *dwPlan) init(p *Params) {
 	oh, ow := p.OutH(), p.OutW()
-	d := &dwPlan{p: p, oh: oh, ow: ow, mult: p.OC / p.C, khw: p.KH * p.KW, hw: p.H * p.W, ohw: oh * ow}
-	d.rows = dwSpans(oh, p.H, p.PadT, p.KH, p.DilationH, p.StrideH)
+	*d = dwPlan{p: p, oh: oh, ow: ow, mult: p.OC / p.C, khw: p.KH * p.KW, hw: p.H * p.W, ohw: oh * ow,
+		rows: dwSpans(d.rows[:0], oh, p.H, p.PadT, p.KH, p.DilationH, p.StrideH)}
 	d.rowsPerBand = max(1, min(oh, dwBand/ow))
 	d.nbands = ceilDiv(oh, d.rowsPerBand)
-	return d
 }
 
 // band computes output rows [r0, r1) of one plane: yc from input plane xc,
@@ -256,38 +255,40 @@ func (d *dwPlan) band(xc, wc []float32, bias float32, yc []float32, r0, r1 int) 
 	}
 }
 
-// depthwise handles Params.isDepthwise: output channel oc is input channel
-// oc/mult convolved with filter oc. Work is split over the pool in bands of
-// output rows of one plane. Each sum starts from the bias (dwGo); each band
-// then gets the residual added and the activation applied right after it
-// is computed, while it is in L1. Every element is computed the same way
-// whatever the split, so results do not depend on the thread count; nor on
-// the tier, except for the activations built on exp (Sigmoid, Tanh, Gelu).
-func depthwise(o Options, p *Params, x, w, bias, y []float32) {
-	d := newDWPlan(p)
-	pool := o.Pool
-	if pool == nil {
-		pool = parallel.Default()
+// depthwise handles Params.isDepthwise for call c: output channel oc is
+// input channel oc/mult convolved with filter oc. Work is split over the
+// pool in bands of output rows of one plane (dwTask). Each sum starts from
+// the bias (dwGo); each band then gets the residual added and the
+// activation applied right after it is computed, while it is in L1. Every
+// element is computed the same way whatever the split, so results do not
+// depend on the thread count; nor on the tier, except for the activations
+// built on exp (Sigmoid, Tanh, Gelu).
+func (c *call) depthwise() {
+	c.dw.init(&c.p)
+	c.stage = stageDepthwise
+	c.pool.RunTask(c.p.N*c.p.OC*c.dw.nbands, c)
+}
+
+// dwTask computes band t of the depthwise convolution of c.
+func (c *call) dwTask(t int) {
+	p, d := &c.p, &c.dw
+	plane, band := t/d.nbands, t%d.nbands
+	n, oc := plane/p.OC, plane%p.OC
+	xc := c.x[(n*p.C+oc/d.mult)*d.hw : (n*p.C+oc/d.mult+1)*d.hw]
+	yc := c.y[plane*d.ohw : (plane+1)*d.ohw]
+	wc := c.w[oc*d.khw : (oc+1)*d.khw]
+	var b float32
+	if c.bias != nil {
+		b = c.bias[oc]
 	}
-	pool.Run(p.N*p.OC*d.nbands, func(_, t int) {
-		plane, band := t/d.nbands, t%d.nbands
-		n, oc := plane/p.OC, plane%p.OC
-		xc := x[(n*p.C+oc/d.mult)*d.hw : (n*p.C+oc/d.mult+1)*d.hw]
-		yc := y[plane*d.ohw : (plane+1)*d.ohw]
-		wc := w[oc*d.khw : (oc+1)*d.khw]
-		var b float32
-		if bias != nil {
-			b = bias[oc]
-		}
-		r0, r1 := band*d.rowsPerBand, min(d.oh, (band+1)*d.rowsPerBand)
-		d.band(xc, wc, b, yc, r0, r1)
-		yb := yc[r0*d.ow : r1*d.ow]
-		if o.Residual != nil {
-			res := o.Residual[plane*d.ohw+r0*d.ow : plane*d.ohw+r1*d.ow]
-			elementwise.Binary(elementwise.OpAdd, yb, yb, res)
-		}
-		gemm.Activate(o.Act, o.Alpha, o.Beta, yb)
-	})
+	r0, r1 := band*d.rowsPerBand, min(d.oh, (band+1)*d.rowsPerBand)
+	d.band(xc, wc, b, yc, r0, r1)
+	yb := yc[r0*d.ow : r1*d.ow]
+	if c.o.Residual != nil {
+		res := c.o.Residual[plane*d.ohw+r0*d.ow : plane*d.ohw+r1*d.ow]
+		elementwise.Binary(elementwise.OpAdd, yb, yb, res)
+	}
+	gemm.Activate(c.o.Act, c.o.Alpha, c.o.Beta, yb)
 }
 
 // floorDiv is ⌊a/b⌋ for b > 0.
