@@ -50,12 +50,21 @@ type helper struct {
 // spinFor is how long an idle helper polls before it sleeps.
 const spinFor = 100 * time.Microsecond
 
+// callerSpin is how long a Run's caller, done with its share, polls for
+// the helpers' shares before it blocks.
+const callerSpin = 50 * time.Microsecond
+
 type job struct {
 	fn    func(slot, task int)
 	task  Task
 	n     int64
 	next  atomic.Int64
 	slot  atomic.Int32
+	// left counts the helpers engaged and not yet finished: the caller
+	// spins on it briefly before blocking on wg, because waking a
+	// goroutine blocked in wg.Wait costs tens of microseconds on some
+	// machines, as much as a small kernel's whole run.
+	left  atomic.Int32
 	wg    sync.WaitGroup
 	panic atomic.Pointer[any]
 }
@@ -119,6 +128,7 @@ func (p *Pool) worker(h *helper, cpu int) {
 			if j := h.pending.Load(); j != nil {
 				j.loop(int(j.slot.Add(1)))
 				h.pending.Store(nil)
+				j.left.Add(-1)
 				j.wg.Done()
 				deadline = time.Now().Add(spinFor)
 				continue
@@ -228,7 +238,9 @@ func (p *Pool) run(ntasks int, fn func(slot, task int), task Task) {
 			break
 		}
 		j.wg.Add(1)
+		j.left.Add(1)
 		if !h.pending.CompareAndSwap(nil, j) {
+			j.left.Add(-1)
 			j.wg.Done() // busy with another Run
 			continue
 		}
@@ -241,6 +253,15 @@ func (p *Pool) run(ntasks int, fn func(slot, task int), task Task) {
 		}
 	}
 	j.loop(0)
+	// Spin a little for the helpers to finish before sleeping on wg.
+	if j.left.Load() > 0 {
+		deadline := time.Now().Add(callerSpin)
+		for i := 1; j.left.Load() > 0; i++ {
+			if i&63 == 0 && time.Now().After(deadline) {
+				break
+			}
+		}
+	}
 	j.wg.Wait()
 	r := j.panic.Swap(nil)
 	j.fn, j.task = nil, nil

@@ -110,3 +110,14 @@ func TestRunTaskCoversEveryTaskOnceWithoutAllocating(t *testing.T) {
 		p.Close()
 	}
 }
+
+// BenchmarkHandOff times a Run of two no-op tasks back to back: the cost a
+// kernel pays for splitting its work at all.
+func BenchmarkHandOff(b *testing.B) {
+	p := New(Options{Threads: 2})
+	defer p.Close()
+	c := &countTask{hits: make([]atomic.Int32, 2)}
+	for b.Loop() {
+		p.RunTask(2, c)
+	}
+}
