@@ -3,7 +3,7 @@
 // subpackages: gemm (SGEMM with fused epilogues and pre-packed weights),
 // conv (convolutions lowered to gemm), elementwise (vector math, softmax,
 // norms, reductions), pool (max and average pooling) and parallel (the
-// pinned worker pool).
+// worker pool).
 //
 // The tier is read from the CPU once at start-up; the environment variable
 // SINTER_CPU=generic|avx2|avx512|neon lowers it for the whole process, and

@@ -114,7 +114,7 @@ func NewSession(m *ir.Model, opts ...Option) (*Session, error) {
 	pool := parallel.Default()
 	var ownPool *parallel.Pool
 	if o.threads != pool.Threads() {
-		ownPool = parallel.New(parallel.Options{Threads: o.threads, Pin: true})
+		ownPool = parallel.New(parallel.Options{Threads: o.threads})
 		pool = ownPool
 	}
 	prog, err := compiler.Compile(m, o.registry, compiler.WithOptimization(!o.unoptimize), compiler.WithPool(pool))
