@@ -48,12 +48,16 @@ type helper struct {
 	_        [64]byte // keep helpers on separate cache lines
 }
 
-// spinFor is how long an idle helper polls before it sleeps.
-const spinFor = 100 * time.Microsecond
+// spinFor is how long an idle helper polls before it sleeps. A model's
+// kernels come in bursts separated by small single-threaded steps; a
+// helper that has gone to sleep costs a wake-up of tens of microseconds
+// (measured: ResNet-18 at 64×64 on 2 threads, median 5.6–8.5 ms with
+// 100 µs spins against 3.9–4.2 ms with these).
+const spinFor = 400 * time.Microsecond
 
 // callerSpin is how long a Run's caller, done with its share, polls for
-// the helpers' shares before it blocks.
-const callerSpin = 50 * time.Microsecond
+// the helpers' shares before it blocks (see spinFor).
+const callerSpin = 200 * time.Microsecond
 
 type job struct {
 	fn   func(slot, task int)
