@@ -91,7 +91,8 @@ func (o *optimizer) activationAttrs(ix *fuseIndex, act *ir.Node) ([]*ir.Attribut
 		}
 		return name("Gelu"), true
 	}
-	if act.Domain != ir.DefaultDomain {
+	hard := act.Domain == SinterDomain && (act.OpType == "HardSwish" || act.OpType == "HardSigmoid")
+	if act.Domain != ir.DefaultDomain && !hard {
 		return nil, false
 	}
 	switch act.OpType {

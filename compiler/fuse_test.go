@@ -119,6 +119,42 @@ func fuseCases() []fuseCase {
 		"half": tensor.Scalar(float32(0.5)),
 	}
 	return []fuseCase{{
+		// paddle2onnx's form: a scalar affine after the conv, HardSwish
+		// written out with Clip (opset 11, where ONNX has no HardSwish).
+		name: "conv-affine-hardswish-written-out",
+		nodes: []*ir.Node{
+			node("Conv", []string{"x", "w", "b"}, []string{"c"}, attrInts("pads", 1, 1, 1, 1)),
+			node("Mul", []string{"k", "c"}, []string{"ck"}),
+			node("Add", []string{"ck", "kb"}, []string{"a"}),
+			node("Add", []string{"a", "three"}, []string{"a3"}),
+			node("Clip", []string{"a3", "zero", "six"}, []string{"r6"}),
+			node("Mul", []string{"a", "r6"}, []string{"m"}),
+			node("Div", []string{"m", "six"}, []string{"y"}),
+		},
+		inits: map[string]*tensor.Tensor{"w": randT(rng, 6, 3, 3, 3), "b": randT(rng, 6),
+			"k": tensor.From([]float32{0.9}, 1), "kb": tensor.From([]float32{0.3}, 1),
+			"three": tensor.Scalar(float32(3)), "zero": tensor.Scalar(float32(0)), "six": tensor.Scalar(float32(6))},
+		inputs:  map[string]tensor.Shape{"x": {1, 3, 7, 9}},
+		outputs: []string{"y"},
+		want:    []string{"sinter.FusedConv[HardSwish]"},
+		opset:   11,
+	}, {
+		// A per-channel affine and HardSigmoid written out.
+		name: "conv-channel-affine-hardsigmoid-written-out",
+		nodes: []*ir.Node{
+			node("Conv", []string{"x", "w"}, []string{"c"}),
+			node("Mul", []string{"c", "k"}, []string{"ck"}),
+			node("Add", []string{"three", "ck"}, []string{"a3"}),
+			node("Clip", []string{"a3", "zero", "six"}, []string{"r6"}),
+			node("Div", []string{"r6", "six"}, []string{"y"}),
+		},
+		inits: map[string]*tensor.Tensor{"w": randT(rng, 4, 2, 1, 1), "k": randT(rng, 4, 1, 1),
+			"three": tensor.Scalar(float32(3)), "zero": tensor.Scalar(float32(0)), "six": tensor.Scalar(float32(6))},
+		inputs:  map[string]tensor.Shape{"x": {2, 2, 5, 5}},
+		outputs: []string{"y"},
+		want:    []string{"sinter.FusedConv[HardSigmoid]"},
+		opset:   11,
+	}, {
 		// Nothing declares the operands' types: element-type inference
 		// proves the chain float32 from the graph inputs.
 		name: "attention-inferred-float32",

@@ -24,6 +24,8 @@ var passes = []pass{
 	{"constant-folding", (*optimizer).foldConstants},
 	{"dead-code-elimination", (*optimizer).eliminateDeadCode},
 	{"fuse-conv-batchnorm", (*optimizer).fuseConvBatchNorm},
+	{"fuse-hard-activations", (*optimizer).fuseHardActivations},
+	{"fuse-conv-affine", (*optimizer).fuseConvAffine},
 	{"fuse-gelu", (*optimizer).fuseGelu},
 	{"fuse-layernorm", (*optimizer).fuseLayerNorm},
 	{"fuse-attention", (*optimizer).fuseAttention},

@@ -33,6 +33,10 @@ func Register(r *ops.Registry) {
 	} {
 		reg(u.op, u.sinces, bindUnary(u.kind))
 	}
+	// Written-out HardSwish/HardSigmoid the compiler recognises in models
+	// importing opsets where ONNX's own ops do not exist yet (HardSwish: 14).
+	r.Register("sinter", "HardSwish", 1, bindUnary(uHardSwish))
+	r.Register("sinter", "HardSigmoid", 1, bindUnaryAttrs(uHardSigmoid, []string{"alpha", "beta"}, []float32{0.2, 0.5}))
 	reg("IsNaN", []int64{9, 13}, bindIsNaN)
 	reg("IsInf", []int64{10}, bindIsInf)
 	reg("Not", []int64{1}, bindNot)
