@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/sinter-ml/sinter/kernels/parallel"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -23,6 +24,7 @@ type resizeConfig struct {
 	cubicA         float64
 	excludeOutside bool
 	extrapolation  float64
+	pool           *parallel.Pool // may be nil: run on the calling goroutine
 }
 
 func parseMode(s string, allowCubic bool) (int, error) {
@@ -50,7 +52,7 @@ func bindResize10(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := &resizeConfig{mode: mode, ctm: "asymmetric", nearest: "simple"}
+	cfg := &resizeConfig{mode: mode, ctm: "asymmetric", nearest: "simple", pool: n.Pool}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		x, scales := ops.Input(in, 0), ops.Input(in, 1)
 		if x == nil || scales == nil {
@@ -74,7 +76,7 @@ func bindResize11(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := &resizeConfig{mode: mode}
+	cfg := &resizeConfig{mode: mode, pool: n.Pool}
 	if cfg.ctm, err = n.String("coordinate_transformation_mode", "half_pixel"); err != nil {
 		return nil, err
 	}
@@ -117,7 +119,7 @@ func bindUpsample7(n *ops.Node) (ops.Kernel, error) {
 		return nil, fmt.Errorf("Upsample: attribute scales is required")
 	}
 	scales := tensor.From(append([]float32(nil), fs...), len(fs))
-	cfg := &resizeConfig{mode: mode, ctm: "asymmetric", nearest: "simple"}
+	cfg := &resizeConfig{mode: mode, ctm: "asymmetric", nearest: "simple", pool: n.Pool}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		x := ops.Input(in, 0)
 		if x == nil {
@@ -141,7 +143,7 @@ func bindUpsample9(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := &resizeConfig{mode: mode, ctm: "asymmetric", nearest: "simple"}
+	cfg := &resizeConfig{mode: mode, ctm: "asymmetric", nearest: "simple", pool: n.Pool}
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 		x, scales := ops.Input(in, 0), ops.Input(in, 1)
 		if x == nil || scales == nil {
@@ -423,6 +425,9 @@ func (c *resizeConfig) gather(x *tensor.Tensor, outShape tensor.Shape, plans []*
 	rank := len(outShape)
 	dt := x.DType()
 	out := tensor.New(dt, outShape...)
+	if c.gatherFloat32NCHW(x, out, plans) {
+		return out, nil
+	}
 	inStrides := ops.Strides(x.Shape())
 	var fill []byte
 	anyOOB := false
@@ -478,6 +483,9 @@ func (c *resizeConfig) gather(x *tensor.Tensor, outShape tensor.Shape, plans []*
 
 // interpolate implements linear and cubic resizing as separable passes in float64.
 func (c *resizeConfig) interpolate(x *tensor.Tensor, outShape tensor.Shape, plans []*axisPlan) (*tensor.Tensor, error) {
+	if out := c.interpolateFloat32NCHW(x, outShape, plans); out != nil {
+		return out, nil
+	}
 	rank := len(outShape)
 	data, err := tensor.ToFloat64(x)
 	if err != nil {

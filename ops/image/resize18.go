@@ -28,7 +28,7 @@ func bindResize18(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &resize18{cfg: resizeConfig{mode: mode}}
+	r := &resize18{cfg: resizeConfig{mode: mode, pool: n.Pool}}
 	c := &r.cfg
 	if c.ctm, err = n.String("coordinate_transformation_mode", "half_pixel"); err != nil {
 		return nil, err
