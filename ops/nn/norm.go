@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
@@ -54,23 +55,111 @@ func bindBatchNorm(n *ops.Node) (ops.Kernel, error) {
 	default:
 		a.training = n.NumOutputs() > 1
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	check := func(in []*tensor.Tensor) error {
 		if len(in) < 5 {
-			return nil, fmt.Errorf("BatchNormalization needs 5 inputs")
+			return fmt.Errorf("BatchNormalization needs 5 inputs")
 		}
-		for i, name := range []string{"X", "scale", "B", "mean", "var"} {
+		for i, name := range [5]string{"X", "scale", "B", "mean", "var"} {
 			if err := needFloat(name, in[i]); err != nil {
-				return nil, fmt.Errorf("BatchNormalization: %w", err)
+				return fmt.Errorf("BatchNormalization: %w", err)
 			}
 		}
 		if in[0].Rank() < 2 {
-			return nil, fmt.Errorf("BatchNormalization: X must have rank ≥ 2, has shape %v", in[0].Shape())
+			return fmt.Errorf("BatchNormalization: X must have rank ≥ 2, has shape %v", in[0].Shape())
+		}
+		return nil
+	}
+	generic := func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+		if err := check(in); err != nil {
+			return nil, err
 		}
 		if in[0].DType() == tensor.Float64 {
 			return batchNorm[float64](a, in)
 		}
 		return batchNorm[float32](a, in)
-	}, nil
+	}
+	if a.training {
+		return generic, nil
+	}
+	var folded atomic.Pointer[bnFolded]
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if err := check(in); err != nil {
+				return err
+			}
+			P := in[0].Shape()[1]
+			if !a.spatial {
+				P = in[0].Len() / max(in[0].Shape()[0], 1)
+			}
+			for i, name := range [4]string{"scale", "B", "mean", "var"} {
+				if in[1+i].Len() != P {
+					return fmt.Errorf("BatchNormalization: %s has %d elements (shape %v), want %d", name, in[1+i].Len(), in[1+i].Shape(), P)
+				}
+			}
+			out[0].DType, out[0].Shape = in[0].DType(), append(out[0].Shape[:0], in[0].Shape()...)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			if a.spatial && allF32(in[0], in[1], in[2], in[3], in[4]) {
+				f := folded.Load()
+				if f == nil || !f.same(in) {
+					f = foldBN(in, a.eps)
+					folded.Store(f)
+				}
+				f.apply(in[0], out[0])
+				return nil
+			}
+			res, err := generic(in)
+			if err != nil {
+				return err
+			}
+			return copyResult(out[0], res[0])
+		},
+	})
+}
+
+// bnFolded is an inference BatchNormalization's parameters folded into
+// y = x·k + b per channel, for the parameter tensors it was made from
+// (usually the graph's constants, so it is made once).
+type bnFolded struct {
+	params [4]*tensor.Tensor
+	k, b   []float32
+}
+
+func (f *bnFolded) same(in []*tensor.Tensor) bool {
+	for i, p := range f.params {
+		if in[1+i] != p {
+			return false
+		}
+	}
+	return true
+}
+
+// foldBN computes k = scale/√(var+ε) and b = B − mean·k as the general
+// path does (in float64, rounded to float32 once).
+func foldBN(in []*tensor.Tensor, eps float64) *bnFolded {
+	scale, bias, mean, vr := in[1].Float32s(), in[2].Float32s(), in[3].Float32s(), in[4].Float32s()
+	f := &bnFolded{params: [4]*tensor.Tensor{in[1], in[2], in[3], in[4]}, k: make([]float32, len(scale)), b: make([]float32, len(scale))}
+	for i := range f.k {
+		f.k[i] = float32(float64(scale[i]) / math.Sqrt(float64(vr[i])+eps))
+		f.b[i] = bias[i] - mean[i]*f.k[i]
+	}
+	return f
+}
+
+// apply writes y = x·k[c] + b[c] over NC… planes.
+func (f *bnFolded) apply(xt, yt *tensor.Tensor) {
+	x, y := xt.Float32s(), yt.Float32s()
+	xs := xt.Shape()
+	C := xs[1]
+	S := prod(xs[2:])
+	for o := 0; o < xs[0]*C; o++ {
+		kc, bc := f.k[o%C], f.b[o%C]
+		xp, yp := x[o*S:(o+1)*S], y[o*S:(o+1)*S]
+		for s, v := range xp {
+			yp[s] = v*kc + bc
+		}
+	}
 }
 
 func batchNorm[T ops.Float](a *bnAttrs, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
