@@ -173,11 +173,26 @@ func (f *mmFast) plan(as, bs tensor.Shape) (*mmCached, error) {
 	return c, nil
 }
 
-// fusable reports whether bias and res go into the kernel's epilogue for
+// epilogueFits reports whether bias and res go into the kernel's epilogue for
 // output shape out with n columns; else they are applied after, with
 // broadcasting (which may widen the output).
 func epilogueFits(out tensor.Shape, n int, bias, res *tensor.Tensor) bool {
-	return (bias == nil || bias.Rank() == 1 && bias.Len() == n) && (res == nil || res.Shape().Equal(out))
+	return (bias == nil || rowBias(bias.Shape(), out, n)) && (res == nil || res.Shape().Equal(out))
+}
+
+// rowBias reports whether a bias shaped s adds one value per column to an
+// output shaped out with n columns without widening it: [n], or [1, …, n]
+// of rank at most out's.
+func rowBias(s, out tensor.Shape, n int) bool {
+	if len(s) == 0 || len(s) > len(out) || s[len(s)-1] != n {
+		return false
+	}
+	for _, d := range s[:len(s)-1] {
+		if d != 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // infer writes the output shape of act(A·op(B) + bias + R) into dst.
