@@ -180,6 +180,17 @@ func epilogueFits(out tensor.Shape, n int, bias, res *tensor.Tensor) bool {
 	return (bias == nil || rowBias(bias.Shape(), out, n)) && (res == nil || res.Shape().Equal(out))
 }
 
+// rowResidualAsBias moves a residual that is really a row vector ([n] or
+// [1, …, n], as when the compiler fused a bias Add into the residual
+// slot) into the empty bias slot: the epilogue then adds it per column in
+// the same single addition, instead of a broadcasting pass afterwards.
+func rowResidualAsBias(out tensor.Shape, n int, bias, res *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
+	if bias == nil && res != nil && !res.Shape().Equal(out) && rowBias(res.Shape(), out, n) {
+		return res, nil
+	}
+	return bias, res
+}
+
 // rowBias reports whether a bias shaped s adds one value per column to an
 // output shaped out with n columns without widening it: [n], or [1, …, n]
 // of rank at most out's.
@@ -202,6 +213,7 @@ func (f *mmFast) infer(a, b, bias, res *tensor.Tensor, dst *ops.OutSpec) error {
 		return err
 	}
 	dst.DType = tensor.Float32
+	bias, res = rowResidualAsBias(c.p.out, c.p.n, bias, res)
 	if epilogueFits(c.p.out, c.p.n, bias, res) {
 		dst.Shape = append(dst.Shape[:0], c.p.out...)
 		return nil
@@ -264,6 +276,7 @@ func (f *mmFast) run(a, b, bias, res, yt *tensor.Tensor) (*tensor.Tensor, error)
 	}
 	p := c.p
 	k, n := p.k, p.n
+	bias, res = rowResidualAsBias(p.out, n, bias, res)
 	if !epilogueFits(p.out, n, bias, res) {
 		// Broadcasting operands: multiply, then add and activate after.
 		t := tensor.New(tensor.Float32, p.out...)
