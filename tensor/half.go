@@ -25,3 +25,21 @@ func ToBFloat16(f float32) BFloat16Bits {
 	u += 0x7fff + (u>>16)&1
 	return BFloat16Bits(u >> 16)
 }
+
+// StoreHalf rounds src (to nearest, ties to even) into dst, a Float16 or
+// BFloat16 tensor of len(src) elements: the final step of a kernel that
+// computes half-precision tensors in float32. Other dtypes are left alone.
+func StoreHalf(dst *Tensor, src []float32) {
+	switch dst.DType() {
+	case Float16:
+		d := Data[Float16Bits](dst)
+		for i, v := range src {
+			d[i] = ToFloat16(v)
+		}
+	case BFloat16:
+		d := Data[BFloat16Bits](dst)
+		for i, v := range src {
+			d[i] = ToBFloat16(v)
+		}
+	}
+}

@@ -156,7 +156,7 @@ func arithInto(k binKind, bc *bcast, a, b, y *tensor.Tensor) {
 	case tensor.Float16, tensor.BFloat16:
 		ys := make([]float32, bc.n)
 		binBC(bc, 0, bc.n, ys, widen(a).Float32s(), widen(b).Float32s(), floatBin[float32](k))
-		narrowInto(y, ys)
+		tensor.StoreHalf(y, ys)
 	case tensor.Int8:
 		binBC(bc, 0, bc.n, tensor.Data[int8](y), tensor.Data[int8](a), tensor.Data[int8](b), signedBin[int8](k))
 	case tensor.Int16:

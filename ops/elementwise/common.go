@@ -93,20 +93,3 @@ func scalarFloat(t *tensor.Tensor) (float64, error) {
 	}
 	return v[0], nil
 }
-
-// narrowInto rounds src into dst, a float16 or bfloat16 tensor of as many
-// elements (ties to even).
-func narrowInto(dst *tensor.Tensor, src []float32) {
-	switch dst.DType() {
-	case tensor.Float16:
-		o := tensor.Data[tensor.Float16Bits](dst)
-		for i, v := range src {
-			o[i] = tensor.ToFloat16(v)
-		}
-	case tensor.BFloat16:
-		o := tensor.Data[tensor.BFloat16Bits](dst)
-		for i, v := range src {
-			o[i] = tensor.ToBFloat16(v)
-		}
-	}
-}

@@ -185,7 +185,7 @@ func bindDropout(n *ops.Node) (ops.Kernel, error) {
 					}
 					yo[i] = v * sc
 				}
-				narrowInto(out[0], yo)
+				tensor.StoreHalf(out[0], yo)
 			}
 			return nil
 		},

@@ -105,7 +105,7 @@ func bindVariadic(name string, k binKind, mean bool) ops.BindFunc {
 					if mean {
 						divide(o, float32(len(in)))
 					}
-					narrowInto(y, o)
+					tensor.StoreHalf(y, o)
 				default:
 					var bc bcast
 					bc.init(os, in[0].Shape(), in[1].Shape())
@@ -178,7 +178,7 @@ func clipInto(x, lo, hi, y *tensor.Tensor) {
 		xw := widen(x)
 		yw := tensor.New(tensor.Float32, x.Shape()...)
 		clipT[float32](xw, wl, wh, yw)
-		narrowInto(y, yw.Float32s())
+		tensor.StoreHalf(y, yw.Float32s())
 	case tensor.Int8:
 		clipT[int8](x, lo, hi, y)
 	case tensor.Int16:
@@ -310,7 +310,7 @@ func preluInto(bc *bcast, x, s, y *tensor.Tensor) {
 	case tensor.Float16, tensor.BFloat16:
 		ys := make([]float32, bc.n)
 		binBC(bc, 0, bc.n, ys, widen(x).Float32s(), widen(s).Float32s(), preluFn[float32])
-		narrowInto(y, ys)
+		tensor.StoreHalf(y, ys)
 	case tensor.Int8:
 		binBC(bc, 0, bc.n, tensor.Data[int8](y), tensor.Data[int8](x), tensor.Data[int8](s), preluFn[int8])
 	case tensor.Int16:

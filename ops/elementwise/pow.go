@@ -308,7 +308,7 @@ func powInto(pool *parallel.Pool, a, e, y *tensor.Tensor, es tensor.Shape) error
 		if err := pow32(pool, ys, widen(a).Float32s(), y.Shape(), a.Shape(), es, e); err != nil {
 			return err
 		}
-		narrowInto(y, ys)
+		tensor.StoreHalf(y, ys)
 		return nil
 	}
 	var bc bcast

@@ -362,7 +362,7 @@ func planUnary(n *ops.Node, op unaryOp, check func(dt tensor.DType) error) (ops.
 				xs := widen(x).Float32s()
 				ys := make([]float32, len(xs))
 				f32(ys, xs)
-				narrowInto(y, ys)
+				tensor.StoreHalf(y, ys)
 			default:
 				op.unaryInts(x, y)
 			}

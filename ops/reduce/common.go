@@ -57,23 +57,6 @@ func keepdimsFlag(n *ops.Node) (bool, error) {
 	return k != 0, err
 }
 
-// narrowInto encodes src into dst, a float16 or bfloat16 tensor of the same
-// length.
-func narrowInto(dst *tensor.Tensor, src []float32) {
-	switch dst.DType() {
-	case tensor.Float16:
-		d := tensor.Data[tensor.Float16Bits](dst)
-		for i, v := range src {
-			d[i] = tensor.ToFloat16(v)
-		}
-	case tensor.BFloat16:
-		d := tensor.Data[tensor.BFloat16Bits](dst)
-		for i, v := range src {
-			d[i] = tensor.ToBFloat16(v)
-		}
-	}
-}
-
 // copyInto copies x's elements into y, which has x's type and length.
 func copyInto(y, x *tensor.Tensor) {
 	if x.DType() == tensor.String {

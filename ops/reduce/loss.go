@@ -144,9 +144,9 @@ func bindLoss(n *ops.Node, sce bool) (ops.Kernel, error) {
 				if err != nil {
 					return err
 				}
-				narrowInto(out[0], l)
+				tensor.StoreHalf(out[0], l)
 				if logp != nil {
-					narrowInto(logp, lp)
+					tensor.StoreHalf(logp, lp)
 				}
 			}
 			return nil

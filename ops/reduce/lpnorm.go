@@ -55,7 +55,7 @@ func bindLpNorm(n *ops.Node) (ops.Kernel, error) {
 				src := widen(x)
 				dst := make([]float32, len(src))
 				lpNorm(src, dst, outer, mid, inner, p)
-				narrowInto(y, dst)
+				tensor.StoreHalf(y, dst)
 			default:
 				return fmt.Errorf("LpNormalization: unsupported dtype %v", x.DType())
 			}

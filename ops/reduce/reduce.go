@@ -328,7 +328,7 @@ func reduceInto(k kind, x *tensor.Tensor, g *geom, y *tensor.Tensor) error {
 		for i, v := range r {
 			f[i] = float32(v)
 		}
-		narrowInto(y, f)
+		tensor.StoreHalf(y, f)
 	case tensor.Int8:
 		reduceInt(k, tensor.Data[int8](x), tensor.Data[int8](y), g, s, math.MinInt8, math.MaxInt8)
 	case tensor.Int16:

@@ -124,7 +124,7 @@ func (s *softmaxer) run(in, out []*tensor.Tensor) error {
 		w := widen(x)
 		o := make([]float32, len(w))
 		softmax(s.mode, w, o, outer, mid, inner)
-		narrowInto(y, o)
+		tensor.StoreHalf(y, o)
 	default:
 		return fmt.Errorf("unsupported input type %v", x.DType())
 	}

@@ -56,23 +56,6 @@ func widen(t *tensor.Tensor) []float32 {
 	return out
 }
 
-// narrowInto encodes src into t, a float16 or bfloat16 tensor of the same
-// length.
-func narrowInto(t *tensor.Tensor, src []float32) {
-	switch t.DType() {
-	case tensor.Float16:
-		d := tensor.Data[tensor.Float16Bits](t)
-		for i, v := range src {
-			d[i] = tensor.ToFloat16(v)
-		}
-	case tensor.BFloat16:
-		d := tensor.Data[tensor.BFloat16Bits](t)
-		for i, v := range src {
-			d[i] = tensor.ToBFloat16(v)
-		}
-	}
-}
-
 func dot[T ops.Float](a, b []T) float64 {
 	var s float64
 	b = b[:len(a)]

@@ -320,7 +320,7 @@ func (k *kernel) run(in, out []*tensor.Tensor) error {
 		res := compute(s, d, lens, widenInputs(in))
 		for i, t := range out {
 			if t != nil && i < len(res) {
-				narrowInto(t, res[i])
+				tensor.StoreHalf(t, res[i])
 			}
 		}
 	}
