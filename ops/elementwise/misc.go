@@ -504,44 +504,27 @@ func bindWhere(n *ops.Node) (ops.Kernel, error) {
 
 // ---- Identity ----
 
-// bindIdentity is Identity up to opset 13: a view of its input. A string
-// input (statically known) is passed through by an ordinary kernel, as
-// views hold bytes.
-func bindIdentity(n *ops.Node) (ops.Kernel, error) {
-	if len(n.InputTypes) > 0 && n.InputTypes[0] != nil && n.InputTypes[0].Elem == tensor.String {
-		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-			if err := need(in, 1); err != nil {
-				return nil, err
-			}
-			return []*tensor.Tensor{in[0]}, nil
-		}, nil
-	}
-	return n.Plan(&ops.Planned{
-		View: true,
-		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
-			if err := need(in, 1); err != nil {
-				return err
-			}
-			sameAs(in[0], out)
-			return nil
-		},
-	})
+// identityView is Identity's tensor form: a view of its input (strings
+// included: the executors alias string views by reshaping).
+var identityView = &ops.Planned{
+	View: true,
+	Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+		if err := need(in, 1); err != nil {
+			return err
+		}
+		sameAs(in[0], out)
+		return nil
+	},
 }
+
+// bindIdentity is Identity up to opset 13: a view of its input.
+func bindIdentity(n *ops.Node) (ops.Kernel, error) { return n.Plan(identityView) }
 
 // bindIdentityValue is Identity from opset 14, whose input may also be a
 // sequence (14) or an optional (16): it returns its input Value unchanged,
 // whether a tensor, an *ops.Sequence or an ops.None.
 func bindIdentityValue(n *ops.Node) (ops.ValueKernel, error) {
-	return n.PlanValue(&ops.Planned{
-		View: true,
-		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
-			if err := need(in, 1); err != nil {
-				return err
-			}
-			sameAs(in[0], out)
-			return nil
-		},
-	}, func(in []ops.Value) ([]ops.Value, error) {
+	return n.PlanValue(identityView, func(in []ops.Value) ([]ops.Value, error) {
 		if len(in) < 1 || in[0] == nil {
 			return nil, fmt.Errorf("Identity: input 0 is missing")
 		}
