@@ -291,3 +291,43 @@ func Default() *Pool {
 	defaultOnce.Do(func() { defaultPool = New(Options{}) })
 	return defaultPool
 }
+
+// Ranges is work over the items [0, n) of a RunRanges call that may be
+// done in any split: Range does items [lo, hi).
+type Ranges interface {
+	Range(lo, hi int)
+}
+
+// rangeTask adapts Ranges to Task: task t covers [t·per, (t+1)·per).
+type rangeTask struct {
+	r      Ranges
+	n, per int
+}
+
+func (t *rangeTask) Run(_, task int) {
+	lo := task * t.per
+	t.r.Range(lo, min(lo+t.per, t.n))
+}
+
+var rangeTasks = sync.Pool{New: func() any { return new(rangeTask) }}
+
+// RunRanges calls r.Range over consecutive ranges covering [0, n) of
+// grain items each (the last shorter), as tasks on p when there are
+// several ranges and p has helpers, and else once, on the caller, over the
+// whole of [0, n). p may be nil (the caller does everything). Like
+// RunTask it allocates nothing when r is a pointer to reused state.
+func (p *Pool) RunRanges(n, grain int, r Ranges) {
+	if n <= 0 {
+		return
+	}
+	grain = max(grain, 1)
+	if p == nil || p.Threads() == 1 || n <= grain {
+		r.Range(0, n)
+		return
+	}
+	t := rangeTasks.Get().(*rangeTask)
+	t.r, t.n, t.per = r, n, grain
+	p.RunTask((n+grain-1)/grain, t)
+	t.r = nil
+	rangeTasks.Put(t)
+}

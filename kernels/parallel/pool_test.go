@@ -121,3 +121,33 @@ func BenchmarkHandOff(b *testing.B) {
 		p.RunTask(2, c)
 	}
 }
+
+// rangeHits counts how often each item is covered.
+type rangeHits struct{ hits []atomic.Int32 }
+
+func (r *rangeHits) Range(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		r.hits[i].Add(1)
+	}
+}
+
+func TestRunRangesCoversEveryItemOnce(t *testing.T) {
+	var nilPool *Pool
+	pools := []*Pool{nilPool, New(Options{Threads: 1}), New(Options{Threads: 3})}
+	for _, p := range pools {
+		for _, n := range []int{0, 1, 7, 64, 1000} {
+			for _, grain := range []int{0, 1, 5, 64, 2000} {
+				r := &rangeHits{hits: make([]atomic.Int32, n)}
+				p.RunRanges(n, grain, r)
+				for i := range r.hits {
+					if r.hits[i].Load() != 1 {
+						t.Fatalf("n %d grain %d: item %d covered %d times", n, grain, i, r.hits[i].Load())
+					}
+				}
+			}
+		}
+		if p != nil {
+			p.Close()
+		}
+	}
+}

@@ -22,13 +22,12 @@ type nearestTask struct {
 	anyWOOB      bool
 	rep          int // > 0: every input column repeated rep times in order
 	fill         float32
-	planes, per  int
+	planes       int
 }
 
 var nearestTasks = sync.Pool{New: func() any { return new(nearestTask) }}
 
-func (t *nearestTask) Run(_, task int) {
-	lo, hi := task*t.per, min((task+1)*t.per, t.planes)
+func (t *nearestTask) Range(lo, hi int) {
 	for pl := lo; pl < hi; pl++ {
 		t.plane(t.src[pl*t.h*t.w:(pl+1)*t.h*t.w], t.dst[pl*t.oh*t.ow:(pl+1)*t.oh*t.ow])
 	}
@@ -118,14 +117,7 @@ func (c *resizeConfig) gatherFloat32NCHW(x, out *tensor.Tensor, plans []*axisPla
 		}
 	}
 	pool := c.pool
-	work := max(t.oh*t.ow, 1)
-	t.per = max(1, nearestGrain/work)
-	if pool == nil || pool.Threads() == 1 || t.planes <= t.per {
-		t.per = max(t.planes, 1)
-		t.Run(0, 0)
-	} else {
-		pool.RunTask((t.planes+t.per-1)/t.per, t)
-	}
+	pool.RunRanges(t.planes, nearestGrain/max(t.oh*t.ow, 1), t)
 	*t = nearestTask{}
 	nearestTasks.Put(t)
 	return true
@@ -144,13 +136,12 @@ type interpTask struct {
 	hFirst       bool
 	fill         float32
 	anyOOB       bool
-	planes, per  int
+	planes       int
 }
 
 var interpTasks = sync.Pool{New: func() any { return new(interpTask) }}
 
-func (t *interpTask) Run(_, task int) {
-	lo, hi := task*t.per, min((task+1)*t.per, t.planes)
+func (t *interpTask) Range(lo, hi int) {
 	var buf []float64
 	if t.hFirst {
 		buf = make([]float64, t.w+t.ow)
@@ -306,14 +297,7 @@ func (c *resizeConfig) interpolateFloat32NCHW(x *tensor.Tensor, outShape tensor.
 		}
 	}
 	pool := c.pool
-	work := max(t.oh*t.ow, 1) * 4
-	t.per = max(1, nearestGrain/work)
-	if pool == nil || pool.Threads() == 1 || t.planes <= t.per {
-		t.per = max(t.planes, 1)
-		t.Run(0, 0)
-	} else {
-		pool.RunTask((t.planes+t.per-1)/t.per, t)
-	}
+	pool.RunRanges(t.planes, nearestGrain/(max(t.oh*t.ow, 1)*4), t)
 	*t = interpTask{}
 	interpTasks.Put(t)
 	return out

@@ -945,30 +945,24 @@ func layerNorm32(pool *parallel.Pool, x, scale, bias *tensor.Tensor, axis int, e
 	if bias != nil {
 		t.b = bias.Float32s()
 	}
-	t.per = max(1, (1<<14)/w)
-	if pool.Threads() == 1 || t.rows <= t.per {
-		t.per = t.rows
-		t.Run(0, 0)
-	} else {
-		pool.RunTask((t.rows+t.per-1)/t.per, t)
-	}
+	pool.RunRanges(t.rows, max(1, (1<<14)/w), t)
 	*t = lnTask{}
 	lnTasks.Put(t)
 	return true
 }
 
-// lnTask normalises rows [task·per, (task+1)·per) of a LayerNormalization;
-// pooled so that a run allocates nothing.
+// lnTask normalises ranges of rows of a LayerNormalization; pooled so
+// that a run allocates nothing.
 type lnTask struct {
 	ys, xs, g, b []float32
-	w, rows, per int
+	w, rows      int
 	eps          float32
 }
 
 var lnTasks = sync.Pool{New: func() any { return new(lnTask) }}
 
-func (t *lnTask) Run(_, task int) {
-	for r, hi := task*t.per, min((task+1)*t.per, t.rows); r < hi; r++ {
+func (t *lnTask) Range(lo, hi int) {
+	for r := lo; r < hi; r++ {
 		elementwise.LayerNorm(t.ys[r*t.w:(r+1)*t.w], t.xs[r*t.w:(r+1)*t.w], t.g, t.b, t.eps)
 	}
 }

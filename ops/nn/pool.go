@@ -167,23 +167,22 @@ func (p *poolPlan) geom2D() (kpool.Geom, bool) {
 // pools) worth a task of its own.
 const planeGrain = 1 << 15
 
-// planeTask computes planes [task·per, (task+1)·per) of a pooling op:
-// windowed (run set) or global (reduce set). Pooled, with no closure per
-// call, so that a run allocates nothing; every plane is computed alone, so
-// the split never changes a result.
+// planeTask computes ranges of planes of a pooling op: windowed (run
+// set) or global (reduce set). Pooled, with no closure per call, so that a
+// run allocates nothing; every plane is computed alone, so the split never
+// changes a result.
 type planeTask struct {
-	run         func(g kpool.Geom, dst, src []float32)
-	reduce      func(x []float32) float32
-	kg          kpool.Geom
-	dst, src    []float32
-	in, out     int // elements per input and output plane
-	per, planes int
+	run     func(g kpool.Geom, dst, src []float32)
+	reduce  func(x []float32) float32
+	kg      kpool.Geom
+	dst     []float32
+	src     []float32
+	in, out int // elements per input and output plane
 }
 
 var planeTasks = sync.Pool{New: func() any { return new(planeTask) }}
 
-func (t *planeTask) Run(_, task int) {
-	lo, hi := task*t.per, min((task+1)*t.per, t.planes)
+func (t *planeTask) Range(lo, hi int) {
 	if t.run != nil {
 		t.run(t.kg, t.dst[lo*t.out:hi*t.out], t.src[lo*t.in:hi*t.in])
 		return
@@ -193,16 +192,10 @@ func (t *planeTask) Run(_, task int) {
 	}
 }
 
-// eachPlanes runs t over its planes, as tasks on pool when there is
+// eachPlanes runs t over planes planes, as tasks on pool when there is
 // enough work (work per plane), and returns t to its pool.
-func eachPlanes(pool *parallel.Pool, t *planeTask, work int) {
-	t.per = max(1, planeGrain/max(work, 1))
-	if pool.Threads() == 1 || t.planes <= t.per {
-		t.per = t.planes
-		t.Run(0, 0)
-	} else {
-		pool.RunTask((t.planes+t.per-1)/t.per, t)
-	}
+func eachPlanes(pool *parallel.Pool, t *planeTask, planes, work int) {
+	pool.RunRanges(planes, planeGrain/max(work, 1), t)
 	*t = planeTask{}
 	planeTasks.Put(t)
 }
@@ -214,8 +207,8 @@ func pool2D(pool *parallel.Pool, p *poolPlan, kg kpool.Geom, x, y *tensor.Tensor
 		return
 	}
 	t := planeTasks.Get().(*planeTask)
-	*t = planeTask{run: run, kg: kg, dst: y.Float32s(), src: x.Float32s(), in: I, out: O, planes: p.n * p.c}
-	eachPlanes(pool, t, O*kg.KH*kg.KW)
+	*t = planeTask{run: run, kg: kg, dst: y.Float32s(), src: x.Float32s(), in: I, out: O}
+	eachPlanes(pool, t, p.n*p.c, O*kg.KH*kg.KW)
 }
 
 // poolCache keeps a window pool's plan for the last input shape it saw:
@@ -616,11 +609,11 @@ func globalPool32(pool *parallel.Pool, xt *tensor.Tensor, kind globalKind, y *te
 		return
 	}
 	t := planeTasks.Get().(*planeTask)
-	*t = planeTask{reduce: kpool.GlobalAverage, dst: ys, src: x, in: I, out: 1, planes: len(ys)}
+	*t = planeTask{reduce: kpool.GlobalAverage, dst: ys, src: x, in: I, out: 1}
 	if kind == globalMax {
 		t.reduce = kpool.GlobalMax
 	}
-	eachPlanes(pool, t, I)
+	eachPlanes(pool, t, len(ys), I)
 }
 
 func globalPool[T ops.Float](xt *tensor.Tensor, kind globalKind, lp float64) *tensor.Tensor {

@@ -96,30 +96,21 @@ type rowJob struct {
 	x, y  []float32
 	width int
 	rows  int
-	per   int // rows per task
 	k     kind
 	mode  smMode
 }
 
 var rowJobs = sync.Pool{New: func() any { return new(rowJob) }}
 
-// Run does task t: rows [t·per, (t+1)·per).
-func (j *rowJob) Run(_, t int) {
-	lo := t * j.per
-	j.do(j, lo, min(lo+j.per, j.rows))
-}
+// Range does rows [lo, hi).
+func (j *rowJob) Range(lo, hi int) { j.do(j, lo, hi) }
 
 // runRows calls do over every row of x (rows × width), writing y, on pool
 // when there is enough work to share (nil: on the caller).
 func runRows(pool *parallel.Pool, do func(j *rowJob, lo, hi int), x, y []float32, rows, width int, k kind, mode smMode) {
 	j := rowJobs.Get().(*rowJob)
 	j.do, j.x, j.y, j.width, j.rows, j.k, j.mode = do, x, y, width, rows, k, mode
-	j.per = max(1, rowsPerTask/max(width, 1))
-	if pool == nil || pool.Threads() == 1 || rows <= j.per {
-		do(j, 0, rows)
-	} else {
-		pool.RunTask((rows+j.per-1)/j.per, j)
-	}
+	pool.RunRanges(rows, rowsPerTask/max(width, 1), j)
 	j.do, j.x, j.y = nil, nil, nil
 	rowJobs.Put(j)
 }
