@@ -2,9 +2,9 @@
 //   NODE_PATH=/tmp/ort/node_modules node bench/ort/run.js [filter] [--threads 1,2] [--ms 1500]
 // Prints one JSON line per model and thread count: median/min ms over runs
 // of at least --ms milliseconds after a warm-up.
-const ort = require('onnxruntime-node');
 const fs = require('fs');
 const path = require('path');
+const { ort, session, timeRuns } = require('./common');
 
 const args = process.argv.slice(2);
 let filter = '', threads = [1, 2], budget = 1500;
@@ -23,10 +23,7 @@ function randn(n) {
 }
 
 async function bench(file, nthreads) {
-  const s = await ort.InferenceSession.create(file, {
-    intraOpNumThreads: nthreads, interOpNumThreads: 1, executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
+  const s = await session(file, nthreads);
   const feeds = {};
   for (const name of s.inputNames) {
     const meta = s.inputMetadata ? s.inputMetadata.find((m) => m.name === name) : null;
@@ -34,18 +31,9 @@ async function bench(file, nthreads) {
     if (!dims) throw new Error('no input shape for ' + name);
     feeds[name] = new ort.Tensor('float32', randn(dims.reduce((a, b) => a * b, 1)), dims);
   }
-  for (let i = 0; i < 5; i++) await s.run(feeds);
-  const times = [];
-  const start = process.hrtime.bigint();
-  while (times.length < 10 || Number(process.hrtime.bigint() - start) / 1e6 < budget) {
-    const t0 = process.hrtime.bigint();
-    await s.run(feeds);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    if (times.length >= 100000) break;
-  }
-  times.sort((a, b) => a - b);
+  const { median_ms, min_ms, runs } = await timeRuns(s, feeds, budget);
   await s.release();
-  return { median_ms: times[times.length >> 1], min_ms: times[0], runs: times.length };
+  return { median_ms, min_ms, runs };
 }
 
 (async () => {

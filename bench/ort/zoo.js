@@ -10,7 +10,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const ort = require('onnxruntime-node');
+const { session, readNpy, timeRuns } = require('./common');
 
 const ZOO = path.join(__dirname, '..', '..', 'testdata', 'zoo');
 
@@ -22,45 +22,13 @@ for (let i = 0; i < args.length; i++) {
   else filter = new RegExp(args[i]);
 }
 
-const DESCR = {
-  '<f4': ['float32', Float32Array], '<f8': ['float64', Float64Array], '<f2': ['float16', Uint16Array],
-  '|i1': ['int8', Int8Array], '|u1': ['uint8', Uint8Array], '<i4': ['int32', Int32Array],
-  '<i8': ['int64', BigInt64Array], '|b1': ['bool', Uint8Array],
-};
-
-// npy reads a C-order .npy file into an ort.Tensor.
-function npy(file) {
-  const b = fs.readFileSync(file);
-  const v1 = b[6] === 1;
-  const hl = v1 ? b.readUInt16LE(8) : b.readUInt32LE(8);
-  const h0 = v1 ? 10 : 12;
-  const head = b.toString('latin1', h0, h0 + hl);
-  const [type, Arr] = DESCR[/'descr':\s*'([^']+)'/.exec(head)[1]];
-  const dims = /'shape':\s*\(([^)]*)\)/.exec(head)[1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  const n = dims.reduce((x, y) => x * y, 1);
-  const bytes = new Uint8Array(b.buffer, b.byteOffset + h0 + hl, n * Arr.BYTES_PER_ELEMENT).slice();
-  return new ort.Tensor(type, new Arr(bytes.buffer, 0, n), dims);
-}
-
 async function bench(c, nthreads) {
-  const s = await ort.InferenceSession.create(path.join(ZOO, c.model), {
-    intraOpNumThreads: nthreads, interOpNumThreads: 1, executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
+  const s = await session(path.join(ZOO, c.model), nthreads);
   const feeds = {};
-  s.inputNames.forEach((name, i) => { feeds[name] = npy(path.join(ZOO, c.inputs[i])); });
-  for (let i = 0; i < 5; i++) await s.run(feeds);
-  const times = [];
-  const start = process.hrtime.bigint();
-  while (times.length < 10 || Number(process.hrtime.bigint() - start) / 1e6 < budget) {
-    const t0 = process.hrtime.bigint();
-    await s.run(feeds);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    if (times.length >= 100000) break;
-  }
-  times.sort((a, b) => a - b);
+  s.inputNames.forEach((name, i) => { feeds[name] = readNpy(path.join(ZOO, c.inputs[i])); });
+  const { median_ms, min_ms, runs } = await timeRuns(s, feeds, budget);
   await s.release();
-  return { median_ms: times[times.length >> 1], min_ms: times[0], runs: times.length };
+  return { median_ms, min_ms, runs };
 }
 
 (async () => {
