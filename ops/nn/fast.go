@@ -299,7 +299,7 @@ func (f *mmFast) run(a, b, bias, res, yt *tensor.Tensor) (*tensor.Tensor, error)
 	if k == 0 {
 		// An empty sum: act(0 + bias + R).
 		clear(y)
-		addBiasRes(y, n, bias, res)
+		addBiasRes(y, n, f32sOrNil(bias), f32sOrNil(res))
 		kgemm.Activate(f.act.act, f.act.alpha, f.act.beta, y)
 		return yt, nil
 	}
@@ -314,23 +314,29 @@ func (f *mmFast) run(a, b, bias, res, yt *tensor.Tensor) (*tensor.Tensor, error)
 	return yt, nil
 }
 
-// addBiasRes adds a row bias (len n, may be nil) and a same-shape residual
-// (may be nil) to y, whose rows have n columns.
-func addBiasRes(y []float32, n int, bias, res *tensor.Tensor) {
-	if bias != nil {
-		bs := bias.Float32s()
-		for i := 0; i+n <= len(y); i += n {
-			row := y[i : i+n]
-			for j := range row {
-				row[j] += bs[j]
+// addBiasRes adds a row bias (n values, may be nil) and a same-shape
+// residual (may be nil) to y, whose rows have n columns: the epilogue's
+// additions, in its order, for products with nothing to sum (K = 0).
+func addBiasRes(y []float32, n int, bias, res []float32) {
+	for i := 0; i+n <= len(y); i += n {
+		row := y[i : i+n]
+		for j := range row {
+			if bias != nil {
+				row[j] += bias[j]
+			}
+			if res != nil {
+				row[j] += res[i+j]
 			}
 		}
 	}
-	if res != nil {
-		for i, v := range res.Float32s() {
-			y[i] += v
-		}
+}
+
+// f32sOrNil is t's float32 storage, or nil for a missing tensor.
+func f32sOrNil(t *tensor.Tensor) []float32 {
+	if t == nil {
+		return nil
 	}
+	return t.Float32s()
 }
 
 // mul computes y = A·op(B) over c's batches with epilogue ep (may be nil).
@@ -563,17 +569,7 @@ func (f *gemmFast) run(a, b, c, res, yt *tensor.Tensor) error {
 		if cbeta == 0 {
 			clear(y)
 		}
-		for i := range m {
-			row := y[i*n : (i+1)*n]
-			for j := range row {
-				if ep.Bias != nil {
-					row[j] += ep.Bias[j]
-				}
-				if ep.Residual != nil {
-					row[j] += ep.Residual[i*n+j]
-				}
-			}
-		}
+		addBiasRes(y, n, ep.Bias, ep.Residual)
 		kgemm.Activate(f.act.act, f.act.alpha, f.act.beta, y)
 		return nil
 	}
