@@ -46,7 +46,7 @@ const arenaAlign = 64
 // plan is the memory plan for one input signature.
 type plan struct {
 	sig        []tensor.DType // per program input: dtype …
-	sigShape   [][]int        // … and shape
+	sigShape   []tensor.Shape // … and shape (Undefined and nil: not given)
 	offset     [][]int        // per step, per output: arena byte offset, or -1
 	size       [][]int        // per step, per output: planned bytes
 	arenaBytes int
@@ -92,7 +92,7 @@ func (c *planCache) add(pl *plan) *plan {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, old := range c.plans {
-		if old.matches2(pl) {
+		if old.sameSignature(pl) {
 			return old // another run recorded the same signature first
 		}
 	}
@@ -103,30 +103,32 @@ func (c *planCache) add(pl *plan) *plan {
 	return pl
 }
 
+// matches reports whether inputs (program inputs in order; missing or
+// nil entries take their defaults) have pl's signature.
 func (pl *plan) matches(inputs []*tensor.Tensor) bool {
-	if len(inputs) != len(pl.sig) {
-		return false
-	}
-	for i, t := range inputs {
+	for i, dt := range pl.sig {
+		var t *tensor.Tensor
+		if i < len(inputs) {
+			t = inputs[i]
+		}
 		if t == nil {
-			if pl.sig[i] != tensor.Undefined {
+			if dt != tensor.Undefined {
 				return false
 			}
 			continue
 		}
-		if t.DType() != pl.sig[i] || !t.Shape().Equal(pl.sigShape[i]) {
+		if t.DType() != dt || !t.Shape().Equal(pl.sigShape[i]) {
 			return false
 		}
 	}
 	return true
 }
 
-func (pl *plan) matches2(o *plan) bool {
-	if len(o.sig) != len(pl.sig) {
-		return false
-	}
+// sameSignature reports whether pl and o were recorded for the same
+// signature.
+func (pl *plan) sameSignature(o *plan) bool {
 	for i := range pl.sig {
-		if pl.sig[i] != o.sig[i] || !tensor.Shape(pl.sigShape[i]).Equal(o.sigShape[i]) {
+		if pl.sig[i] != o.sig[i] || !pl.sigShape[i].Equal(o.sigShape[i]) {
 			return false
 		}
 	}
@@ -520,7 +522,7 @@ func (p *Program) execPlanned(f *frame, pl *plan, si int, st *step, dst []*tenso
 func (p *Program) buildPlan(inputs []*tensor.Tensor, sizes [][]int) *plan {
 	pl := &plan{
 		sig:      make([]tensor.DType, len(p.inputs)),
-		sigShape: make([][]int, len(p.inputs)),
+		sigShape: make([]tensor.Shape, len(p.inputs)),
 		offset:   make([][]int, len(p.steps)),
 		size:     make([][]int, len(p.steps)),
 	}

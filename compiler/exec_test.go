@@ -155,3 +155,31 @@ func TestDataDependentSizes(t *testing.T) {
 		}
 	}
 }
+
+// Inputs with defaults may be left off the end of RunInto's inputs: runs
+// that do so must still find their plan.
+func TestPlanFoundWhenDefaultedInputsAreOmitted(t *testing.T) {
+	m := chainModel()
+	g := m.Graph
+	g.Inputs = append(g.Inputs, &ir.ValueInfo{Name: "bias", Type: &ir.Type{Kind: ir.KindTensor, Elem: tensor.Float32}})
+	g.Initializers = append(g.Initializers, &ir.Initializer{Name: "bias", Tensor: tensor.From([]float32{1}, 1)})
+	g.Nodes = append(g.Nodes, node("Add", []string{"y", "bias"}, []string{"z"}))
+	g.Outputs = []*ir.ValueInfo{{Name: "z"}}
+	p, err := Compile(m, all.Registry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := randT(rand.New(rand.NewPCG(1, 1)), 2, 8)
+	dst := make([]*tensor.Tensor, 1)
+	for range 3 {
+		if err := p.RunInto([]*tensor.Tensor{x}, dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(p.PlanStats()); n != 1 {
+		t.Fatalf("%d plans after three runs of one signature, want 1", n)
+	}
+	if a := testing.AllocsPerRun(10, func() { p.RunInto([]*tensor.Tensor{x}, dst) }); a != 0 {
+		t.Errorf("%.1f allocations per run from the plan, want 0", a)
+	}
+}
