@@ -40,14 +40,7 @@ func bindCumSum(n *ops.Node) (ops.Kernel, error) {
 		return x, ax, nil
 	}
 	return n.Plan(&ops.Planned{
-		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
-			x, _, err := read(in)
-			if err != nil {
-				return err
-			}
-			setOut(&out[0], x.DType(), x.Shape())
-			return nil
-		},
+		Infer: inferLikeInput(read),
 		Run: func(in, out []*tensor.Tensor) error {
 			x, ax, err := read(in)
 			if err != nil {

@@ -27,14 +27,7 @@ func bindTrilu(n *ops.Node) (ops.Kernel, error) {
 		return x, k, nil
 	}
 	return n.Plan(&ops.Planned{
-		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
-			x, _, err := read(in)
-			if err != nil {
-				return err
-			}
-			setOut(&out[0], x.DType(), x.Shape())
-			return nil
-		},
+		Infer: inferLikeInput(read),
 		Run: func(in, out []*tensor.Tensor) error {
 			x, k, err := read(in)
 			if err != nil {
@@ -109,14 +102,7 @@ func bindReverseSequence(n *ops.Node) (ops.Kernel, error) {
 		return x, lens, nil
 	}
 	return n.Plan(&ops.Planned{
-		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
-			x, _, err := read(in)
-			if err != nil {
-				return err
-			}
-			setOut(&out[0], x.DType(), x.Shape())
-			return nil
-		},
+		Infer: inferLikeInput(read),
 		Run: func(in, out []*tensor.Tensor) error {
 			x, lens, err := read(in)
 			if err != nil {

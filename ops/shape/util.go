@@ -269,3 +269,16 @@ func alloc(op string, dt tensor.DType, s tensor.Shape) (*tensor.Tensor, error) {
 	}
 	return tensor.New(dt, s...), nil
 }
+
+// inferLikeInput is the Infer of ops whose single output has their input's
+// type and shape once read (which validates the inputs) accepts them.
+func inferLikeInput[A any](read func(in []*tensor.Tensor) (*tensor.Tensor, A, error)) func(in []*tensor.Tensor, out []ops.OutSpec) error {
+	return func(in []*tensor.Tensor, out []ops.OutSpec) error {
+		x, _, err := read(in)
+		if err != nil {
+			return err
+		}
+		setOut(&out[0], x.DType(), x.Shape())
+		return nil
+	}
+}
