@@ -207,7 +207,7 @@ func TestInspectAndVersion(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("inspect --dot: exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"memory plan", "float32[3 4]: arena", "allocating steps"} {
+	for _, want := range []string{"memory plan", "float32[3,4]: arena", "allocating steps"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("inspect output lacks %q:\n%s", want, stdout)
 		}
