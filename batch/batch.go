@@ -130,7 +130,9 @@ type Stats struct {
 	Dropped    int64 // requests abandoned by Stop
 	QueueDepth int   // requests queued now
 	InFlight   int   // batches being processed now
-	// BatchSizes[n] counts batches of n requests (index 0 unused).
+	// BatchSizes[n] counts batches of n requests (index 0 unused). Its
+	// length is one more than the largest batch so far, so a generous
+	// MaxBatchSize costs no memory until batches that big occur.
 	BatchSizes []int64
 }
 
@@ -209,7 +211,6 @@ func New(process func([]*Request), opt Options) *Batcher {
 		clockEnd: make(chan struct{}),
 		dl:       make([]*Request, 0, 64),
 	}
-	b.stats.BatchSizes = make([]int64, opt.MaxBatchSize+1)
 	b.work.L = &b.mu
 	return b
 }
@@ -413,11 +414,13 @@ func (b *Batcher) dropAll() {
 // worker takes ready batches until the batcher stops and its queue is empty.
 func (b *Batcher) worker() {
 	defer b.workers.Done()
-	buf := make([]*Request, 0, b.opt.MaxBatchSize)
+	// buf starts small and keeps whatever it grows to: a worker never
+	// holds MaxBatchSize pointers' worth of memory it has not needed.
+	buf := make([]*Request, 0, min(b.opt.MaxBatchSize, 64))
 	var expired []*Request
 	for {
 		batch, exp, ok := b.next(buf[:0], expired[:0])
-		expired = exp
+		buf, expired = batch, exp
 		if b.opt.OnDrop != nil {
 			for _, r := range expired {
 				b.opt.OnDrop(r, ErrTimeout)
@@ -465,6 +468,9 @@ func (b *Batcher) next(buf, expired []*Request) (batch, exp []*Request, ok bool)
 				b.inflight++
 				b.stats.Batches++
 				b.stats.Processed += int64(len(buf))
+				if len(buf) >= len(b.stats.BatchSizes) {
+					b.stats.BatchSizes = append(b.stats.BatchSizes, make([]int64, len(buf)+1-len(b.stats.BatchSizes))...)
+				}
 				b.stats.BatchSizes[len(buf)]++
 				if b.pickReady(now) != nil {
 					b.work.Signal()

@@ -299,7 +299,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if !cfg.EnableBatching {
 		cfg.MaxBatchSize = 1
 	}
-	e := &Engine{cfg: cfg, pool: pool.New(4), rec: newRecorder(cfg.MaxBatchSize)}
+	e := &Engine{cfg: cfg, pool: pool.New(4), rec: newRecorder()}
 	if cfg.EnableRequestDeduplication {
 		e.cache = newResultCache(cfg.DedupCacheSize)
 	}

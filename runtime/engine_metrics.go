@@ -32,7 +32,9 @@ type Metrics struct {
 	// AvgBatchSize is requests per model run over the lifetime.
 	AvgBatchSize float64
 	TotalBatches int64
-	// BatchSizes[n] counts model runs of n requests (index 0 unused).
+	// BatchSizes[n] counts model runs of n requests (index 0 unused). Its
+	// length is one more than the largest run so far, not MaxBatchSize+1:
+	// a generous MaxBatchSize costs nothing until batches that big occur.
 	BatchSizes []int64
 
 	QueueDepth  int   // requests queued now
@@ -105,14 +107,13 @@ type recorder struct {
 	latency, queueTime, computeTm Histogram
 }
 
-func newRecorder(maxBatch int) *recorder {
+func newRecorder() *recorder {
 	return &recorder{
-		ring:       make([]sample, windowSamples),
-		batchSizes: make([]int64, maxBatch+1),
-		byReason:   make(map[string]int64),
-		latency:    newHistogram(),
-		queueTime:  newHistogram(),
-		computeTm:  newHistogram(),
+		ring:      make([]sample, windowSamples),
+		byReason:  make(map[string]int64),
+		latency:   newHistogram(),
+		queueTime: newHistogram(),
+		computeTm: newHistogram(),
 	}
 }
 
@@ -167,9 +168,7 @@ func (r *recorder) batch(n int) {
 	r.mu.Lock()
 	r.batches++
 	r.batchReqs += int64(n)
-	if n < len(r.batchSizes) {
-		r.batchSizes[n]++
-	}
+	r.batchSizes = countSize(r.batchSizes, n)
 	r.mu.Unlock()
 }
 
@@ -260,4 +259,14 @@ func (e *Engine) Metrics() Metrics {
 	m.MemoryBytes = e.memUsed.Load()
 	m.ModelLoads = e.loads.Load()
 	return m
+}
+
+// countSize adds one to hist[n], first growing hist to n+1 entries if
+// needed (append's growth keeps that to O(log n) allocations in all).
+func countSize(hist []int64, n int) []int64 {
+	if n >= len(hist) {
+		hist = append(hist, make([]int64, n+1-len(hist))...)
+	}
+	hist[n]++
+	return hist
 }
