@@ -528,15 +528,14 @@ func before(a, c *Request) bool {
 // long enough. It is the batcher's only timer.
 func (b *Batcher) clock(quit <-chan struct{}) {
 	defer close(b.clockEnd)
-	t := time.NewTimer(time.Hour)
-	t.Stop()
+	t := newAlarm()
 	for {
 		select {
 		case <-quit:
-			t.Stop()
+			t.close()
 			return
 		case <-b.kick:
-		case <-t.C:
+		case <-t.c:
 		}
 		now := time.Now()
 		b.mu.Lock()
@@ -567,7 +566,7 @@ func (b *Batcher) clock(quit <-chan struct{}) {
 		}
 		b.armed = next
 		if !next.IsZero() {
-			t.Reset(next.Sub(now))
+			t.set(next.Sub(now))
 		}
 		b.mu.Unlock()
 		if ready {
