@@ -621,20 +621,50 @@ func (e *Engine) runBatched(m *model, fs []*Future, outs [][]*tensor.Tensor) boo
 			return false
 		}
 	}
-	off := 0
 	all := make([]*tensor.Tensor, len(fs)*len(res))
-	shapes := make([][]int, len(res))
-	for j, y := range res {
-		shapes[j] = make([]int, y.Rank())
-	}
-	for k, f := range fs {
+	for k := range fs {
 		outs[k] = all[k*len(res) : (k+1)*len(res) : (k+1)*len(res)]
-		for j, y := range res {
-			outs[k][j] = copyOutRowsShape(y, off, f.rows, shapes[j])
+	}
+	counts := make([]int, len(fs))
+	for k, f := range fs {
+		counts[k] = f.rows
+	}
+	for j, y := range res {
+		if tensorRowBytes(y) <= maxSharedRowBytes {
+			views, err := y.SplitRows(counts)
+			if err != nil {
+				return false
+			}
+			for k := range fs {
+				outs[k][j] = &views[k]
+			}
+			continue
 		}
-		off += f.rows
+		shape := make([]int, y.Rank())
+		off := 0
+		for k, f := range fs {
+			outs[k][j] = copyOutRowsShape(y, off, f.rows, shape)
+			off += f.rows
+		}
 	}
 	return true
+}
+
+// maxSharedRowBytes bounds the per-row size of an output that a batch's
+// requests receive as views of the one batch result rather than as copies.
+// Views cost no allocation per request, which keeps the garbage collector
+// (and its latency) out of small-output serving; but a caller who keeps
+// one result keeps the whole batch's output alive, so large outputs are
+// copied: at most MaxBatchSize × 4 KiB can be held by one small result.
+const maxSharedRowBytes = 4 << 10
+
+// tensorRowBytes is the size of one axis-0 row of y.
+func tensorRowBytes(y *tensor.Tensor) int {
+	inner := y.Len() / max(y.Shape()[0], 1)
+	if y.DType() == tensor.String {
+		return inner * 16
+	}
+	return inner * y.DType().Size()
 }
 
 // copyOutRowsShape returns a new tensor holding rows [off, off+n) of y.

@@ -83,6 +83,16 @@ func TestEngineBatchesAndSplitsExactly(t *testing.T) {
 			t.Fatalf("request %d metadata %+v", i, r.Metadata)
 		}
 	}
+	// Each request owns its outputs: overwriting one leaves the others (which
+	// may share the batch's storage) exactly as they were.
+	for i, r := range res {
+		clear(r.Output("y").Float32s())
+		for j := i + 1; j < len(res); j++ {
+			if !nearlyEqual32(res[j].Output("y").Float32s(), unbatchedRun(t, sess, xs[j])) {
+				t.Fatalf("overwriting request %d's output changed request %d's", i, j)
+			}
+		}
+	}
 	m := e.Metrics()
 	if m.TotalRequests != 8 || m.TotalBatches != 1 || m.AvgBatchSize != 8 || m.BatchSizes[8] != 1 {
 		t.Fatalf("metrics %+v", m)

@@ -299,6 +299,53 @@ func (t *Tensor) Rows(i, j int) (*Tensor, error) {
 	return &v, nil
 }
 
+// SplitRows returns views of consecutive row ranges of t along axis 0,
+// counts[k] rows for the k-th, which must add up to t's first dimension.
+// It allocates once for all the views and once for all their shapes, not
+// per view, so splitting a batch's output among its requests costs two
+// allocations. Each view's data and shape are capped at its own range: a
+// view never reaches into its neighbour's.
+func (t *Tensor) SplitRows(counts []int) ([]Tensor, error) {
+	if len(t.shape) == 0 {
+		return nil, fmt.Errorf("%w: cannot split a scalar into rows", ErrShape)
+	}
+	total := 0
+	for _, c := range counts {
+		if c < 0 {
+			return nil, fmt.Errorf("%w: negative row count %d", ErrShape, c)
+		}
+		total += c
+	}
+	if total != t.shape[0] {
+		return nil, fmt.Errorf("%w: row counts add to %d, tensor has %d rows", ErrShape, total, t.shape[0])
+	}
+	rank := len(t.shape)
+	inner := 1
+	for _, d := range t.shape[1:] {
+		inner *= d
+	}
+	views := make([]Tensor, len(counts))
+	shapes := make([]int, len(counts)*rank)
+	off := 0
+	for k, c := range counts {
+		v := &views[k]
+		*v = *t
+		sh := shapes[k*rank : (k+1)*rank : (k+1)*rank]
+		sh[0] = c
+		copy(sh[1:], t.shape[1:])
+		v.shape = sh
+		lo, hi := off*inner, (off+c)*inner
+		if t.dtype == String {
+			v.strs = t.strs[lo:hi:hi]
+		} else {
+			sz := t.dtype.Size()
+			v.data = t.data[lo*sz : hi*sz : hi*sz]
+		}
+		off += c
+	}
+	return views, nil
+}
+
 // Clone returns a deep copy of t.
 func (t *Tensor) Clone() *Tensor {
 	c := New(t.dtype, t.shape...)

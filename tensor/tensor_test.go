@@ -132,3 +132,50 @@ func TestScalar(t *testing.T) {
 		t.Fatalf("scalar: %v %v", s.Shape(), s.Int64s())
 	}
 }
+
+func TestSplitRows(t *testing.T) {
+	x := From([]float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 6, 2)
+	vs, err := x.SplitRows([]int{1, 0, 3, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]float32{{1, 2}, {}, {3, 4, 5, 6, 7, 8}, {9, 10, 11, 12}}
+	for k, v := range vs {
+		if !v.Shape().Equal(Shape{len(want[k]) / 2, 2}) {
+			t.Fatalf("view %d shape %v", k, v.Shape())
+		}
+		got := v.Float32s()
+		if len(got) != len(want[k]) || cap(v.Bytes()) != len(v.Bytes()) {
+			t.Fatalf("view %d: %v (cap %d bytes of %d)", k, got, cap(v.Bytes()), len(v.Bytes()))
+		}
+		for i := range got {
+			if got[i] != want[k][i] {
+				t.Fatalf("view %d: %v, want %v", k, got, want[k])
+			}
+		}
+	}
+	// Views share storage with t and reshaping one leaves the others alone.
+	vs[2].Float32s()[0] = -3
+	if x.Float32s()[2] != -3 {
+		t.Fatal("view does not share storage")
+	}
+	vs[0].Reset(Float32, Shape{2, 1}, vs[0].Bytes())
+	if !vs[1].Shape().Equal(Shape{0, 2}) || !vs[0].Shape().Equal(Shape{2, 1}) {
+		t.Fatalf("resetting one view's shape changed its neighbour: %v %v", vs[0].Shape(), vs[1].Shape())
+	}
+
+	s := FromStrings([]string{"a", "b", "c"}, 3)
+	ss, err := s.SplitRows([]int{2, 1})
+	if err != nil || len(ss[0].Strings()) != 2 || ss[1].Strings()[0] != "c" {
+		t.Fatalf("strings: %v %v", ss, err)
+	}
+
+	for _, counts := range [][]int{{1, 2}, {7}, {-1, 7}} {
+		if _, err := x.SplitRows(counts); err == nil {
+			t.Errorf("counts %v accepted for %v", counts, x.Shape())
+		}
+	}
+	if _, err := Scalar[float32](1).SplitRows([]int{1}); err == nil {
+		t.Error("scalar split accepted")
+	}
+}
