@@ -10,7 +10,7 @@ import (
 )
 
 func node(op string, opset int64, attrs ...*ir.Attribute) *ops.Node {
-	return &ops.Node{Node: &ir.Node{OpType: op, Attrs: attrs}, Opset: opset}
+	return &ops.Node{Node: &ir.Node{OpType: op, Attrs: attrs, Outputs: []string{"y"}}, Opset: opset}
 }
 
 func strAttr(name, v string) *ir.Attribute {

@@ -52,18 +52,13 @@ func bindResize10(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := &resizeConfig{mode: mode, ctm: "asymmetric", nearest: "simple", pool: n.Pool}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, scales := ops.Input(in, 0), ops.Input(in, 1)
-		if x == nil || scales == nil {
-			return nil, fmt.Errorf("Resize: X and scales are required")
-		}
-		out, err := cfg.run(x, nil, scales, nil)
-		if err != nil {
-			return nil, fmt.Errorf("Resize: %w", err)
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+	r := &resizeOp{
+		cfg:    resizeConfig{mode: mode, ctm: "asymmetric", nearest: "simple", pool: n.Pool},
+		name:   "Resize",
+		layout: layoutScalesInput,
+		policy: "stretch",
+	}
+	return n.Plan(r.planned())
 }
 
 // bindResize11 binds Resize-11 and Resize-13: inputs X, roi, scales, sizes.
@@ -76,7 +71,8 @@ func bindResize11(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := &resizeConfig{mode: mode, pool: n.Pool}
+	r := &resizeOp{cfg: resizeConfig{mode: mode, pool: n.Pool}, name: "Resize", layout: layoutFull, policy: "stretch"}
+	cfg := &r.cfg
 	if cfg.ctm, err = n.String("coordinate_transformation_mode", "half_pixel"); err != nil {
 		return nil, err
 	}
@@ -88,17 +84,7 @@ func bindResize11(n *ops.Node) (ops.Kernel, error) {
 	if err := cfg.readSampling(n); err != nil {
 		return nil, err
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x := ops.Input(in, 0)
-		if x == nil {
-			return nil, fmt.Errorf("Resize: input X is missing")
-		}
-		out, err := cfg.run(x, ops.Input(in, 1), ops.Input(in, 2), ops.Input(in, 3))
-		if err != nil {
-			return nil, fmt.Errorf("Resize: %w", err)
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+	return n.Plan(r.planned())
 }
 
 // bindUpsample7 binds Upsample-7 (scales attribute).
@@ -118,19 +104,14 @@ func bindUpsample7(n *ops.Node) (ops.Kernel, error) {
 	if fs == nil {
 		return nil, fmt.Errorf("Upsample: attribute scales is required")
 	}
-	scales := tensor.From(append([]float32(nil), fs...), len(fs))
-	cfg := &resizeConfig{mode: mode, ctm: "asymmetric", nearest: "simple", pool: n.Pool}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x := ops.Input(in, 0)
-		if x == nil {
-			return nil, fmt.Errorf("Upsample: input X is missing")
-		}
-		out, err := cfg.run(x, nil, scales, nil)
-		if err != nil {
-			return nil, fmt.Errorf("Upsample: %w", err)
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+	r := &resizeOp{
+		cfg:        resizeConfig{mode: mode, ctm: "asymmetric", nearest: "simple", pool: n.Pool},
+		name:       "Upsample",
+		layout:     layoutScalesAttr,
+		attrScales: tensor.From(append([]float32(nil), fs...), len(fs)),
+		policy:     "stretch",
+	}
+	return n.Plan(r.planned())
 }
 
 // bindUpsample9 binds Upsample-9 (scales input).
@@ -143,18 +124,13 @@ func bindUpsample9(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := &resizeConfig{mode: mode, ctm: "asymmetric", nearest: "simple", pool: n.Pool}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, scales := ops.Input(in, 0), ops.Input(in, 1)
-		if x == nil || scales == nil {
-			return nil, fmt.Errorf("Upsample: X and scales are required")
-		}
-		out, err := cfg.run(x, nil, scales, nil)
-		if err != nil {
-			return nil, fmt.Errorf("Upsample: %w", err)
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+	r := &resizeOp{
+		cfg:    resizeConfig{mode: mode, ctm: "asymmetric", nearest: "simple", pool: n.Pool},
+		name:   "Upsample",
+		layout: layoutScalesInput,
+		policy: "stretch",
+	}
+	return n.Plan(r.planned())
 }
 
 func bindUpsample10(n *ops.Node) (ops.Kernel, error) {
@@ -164,118 +140,38 @@ func bindUpsample10(n *ops.Node) (ops.Kernel, error) {
 // axisPlan says how one output axis samples its input axis: output index j
 // reads input indices idx[j*taps+k] with weights w[j*taps+k]; oob[j] marks
 // tf_crop_and_resize positions that take the extrapolation value.
+//
+// A plan is immutable once finish has run: cached plans are shared by
+// every concurrent run of a kernel, so nothing may write to one after.
 type axisPlan struct {
 	taps     int
 	idx      []int
 	w        []float64
 	oob      []bool
-	identity bool
+	identity bool // output j is input j for every j (nothing to compute)
+	anyOOB   bool // some oob[j] is set
+	// rep > 0 (nearest only): output j reads input j/rep for every j, that
+	// is, each input element repeated rep times in order.
+	rep int
 }
 
-// run resizes x. roi, scales and sizes may be nil or empty.
-func (c *resizeConfig) run(x, roiT, scalesT, sizesT *tensor.Tensor) (*tensor.Tensor, error) {
-	rank := x.Rank()
-	inShape := x.Shape()
-	outShape := make(tensor.Shape, rank)
-	scales := make([]float64, rank)
-	// lengthResized is the "output length" used by align_corners and
-	// tf_crop_and_resize: the exact size when sizes is given, else in*scale.
-	resized := make([]float64, rank)
-
-	if sizesT != nil && sizesT.Len() > 0 {
-		if scalesT != nil && scalesT.Len() > 0 {
-			return nil, fmt.Errorf("only one of scales and sizes may be given")
-		}
-		sz, err := ops.Int64s(sizesT)
-		if err != nil {
-			return nil, fmt.Errorf("sizes: %w", err)
-		}
-		if len(sz) != rank {
-			return nil, fmt.Errorf("sizes has %d entries for rank %d input", len(sz), rank)
-		}
-		s, err := ops.ShapeFrom(sz)
-		if err != nil {
-			return nil, fmt.Errorf("sizes: %w", err)
-		}
-		copy(outShape, s)
-		for i := range scales {
-			if inShape[i] == 0 {
-				scales[i] = 1
-			} else {
-				scales[i] = float64(outShape[i]) / float64(inShape[i])
-			}
-			resized[i] = float64(outShape[i])
-		}
-	} else {
-		if scalesT == nil || scalesT.Len() == 0 {
-			return nil, fmt.Errorf("one of scales and sizes is required")
-		}
-		if !scalesT.DType().IsNumeric() {
-			return nil, fmt.Errorf("scales must be float, got %v", scalesT.DType())
-		}
-		sc, err := tensor.ToFloat64(scalesT)
-		if err != nil {
-			return nil, err
-		}
-		if len(sc) != rank {
-			return nil, fmt.Errorf("scales has %d entries for rank %d input", len(sc), rank)
-		}
-		for i, s := range sc {
-			if !(s > 0) || math.IsInf(s, 0) {
-				return nil, fmt.Errorf("scale %v must be positive and finite", s)
-			}
-			f := math.Floor(float64(inShape[i]) * s)
-			if f > tensor.MaxElements {
-				return nil, fmt.Errorf("%w: scaled dim %v too large", tensor.ErrShape, f)
-			}
-			outShape[i] = int(f)
-			scales[i] = s
-			resized[i] = float64(inShape[i]) * s
+// finish derives the summary fields (anyOOB, rep) from a built plan of
+// an axis of inLen input elements.
+func (p *axisPlan) finish(inLen int) {
+	for _, o := range p.oob {
+		p.anyOOB = p.anyOOB || o
+	}
+	outLen := len(p.oob)
+	if p.taps != 1 || p.anyOOB || inLen == 0 || outLen%inLen != 0 {
+		return
+	}
+	r := outLen / inLen
+	for j, k := range p.idx {
+		if k != j/r {
+			return
 		}
 	}
-	if err := outShape.Check(); err != nil {
-		return nil, err
-	}
-	for i := range outShape {
-		if inShape[i] == 0 && outShape[i] != 0 {
-			return nil, fmt.Errorf("cannot resize an empty axis %d to %d", i, outShape[i])
-		}
-	}
-
-	roi := make([]float64, 2*rank)
-	for i := 0; i < rank; i++ {
-		roi[rank+i] = 1
-	}
-	if c.ctm == "tf_crop_and_resize" && roiT != nil && roiT.Len() > 0 {
-		if !roiT.DType().IsFloat() {
-			return nil, fmt.Errorf("roi must be float, got %v", roiT.DType())
-		}
-		r, err := tensor.ToFloat64(roiT)
-		if err != nil {
-			return nil, err
-		}
-		if len(r) != 2*rank {
-			return nil, fmt.Errorf("roi has %d entries, want %d", len(r), 2*rank)
-		}
-		roi = r
-	}
-
-	if outShape.NumElements() == 0 {
-		return tensor.New(x.DType(), outShape...), nil
-	}
-
-	plans := make([]*axisPlan, rank)
-	for a := 0; a < rank; a++ {
-		plans[a] = c.plan(inShape[a], outShape[a], scales[a], resized[a], roi[a], roi[rank+a])
-	}
-
-	if c.mode == modeNearest {
-		return c.gather(x, outShape, plans)
-	}
-	if !x.DType().IsNumeric() || x.DType() == tensor.Bool {
-		return nil, fmt.Errorf("%v input cannot be interpolated", x.DType())
-	}
-	return c.interpolate(x, outShape, plans)
+	p.rep = r
 }
 
 // origin maps output coordinate j of an axis to an input coordinate.
@@ -420,34 +316,28 @@ func (c *resizeConfig) plan(inLen, outLen int, scale, resized, r0, r1 float64) *
 	return p
 }
 
-// gather implements nearest-neighbour resizing for any dtype by copying elements.
-func (c *resizeConfig) gather(x *tensor.Tensor, outShape tensor.Shape, plans []*axisPlan) (*tensor.Tensor, error) {
+// gather implements nearest-neighbour resizing for any dtype by copying
+// elements into out, every one of which it writes.
+func (c *resizeConfig) gather(x, out *tensor.Tensor, e *resizeEntry) error {
+	if c.gatherFloat32NCHW(x, out, e.plans) {
+		return nil
+	}
+	plans, outShape := e.plans, e.out
 	rank := len(outShape)
 	dt := x.DType()
-	out := tensor.New(dt, outShape...)
-	if c.gatherFloat32NCHW(x, out, plans) {
-		return out, nil
-	}
-	inStrides := ops.Strides(x.Shape())
-	var fill []byte
-	anyOOB := false
-	for _, p := range plans {
-		for _, o := range p.oob {
-			anyOOB = anyOOB || o
-		}
-	}
-	if anyOOB && dt != tensor.String {
-		f, err := tensor.FromFloat64(dt, tensor.Shape{}, []float64{c.extrapolation})
-		if err != nil {
-			return nil, err
-		}
-		fill = f.Bytes()
+	var stBuf, idxBuf [stackRank]int
+	inStrides := stridesInto(intsOf(stBuf[:], rank), x.Shape())
+	idx := intsOf(idxBuf[:], rank)
+	clear(idx)
+	size := dt.Size()
+	var fillBuf [8]byte
+	fill := fillBuf[:size]
+	if e.anyOOB && dt != tensor.String {
+		elemBytes(fill, dt, c.extrapolation)
 	}
 	n := outShape.NumElements()
-	idx := make([]int, rank)
 	var src, dst []byte
 	var ssrc, sdst []string
-	size := dt.Size()
 	if dt == tensor.String {
 		ssrc, sdst = x.Strings(), out.Strings()
 	} else {
@@ -461,13 +351,14 @@ func (c *resizeConfig) gather(x *tensor.Tensor, outShape tensor.Shape, plans []*
 			off += p.idx[idx[a]] * inStrides[a]
 			oob = oob || p.oob[idx[a]]
 		}
-		if dt == tensor.String {
-			if !oob {
-				sdst[o] = ssrc[off]
-			}
-		} else if oob {
+		switch {
+		case dt == tensor.String && oob:
+			sdst[o] = ""
+		case dt == tensor.String:
+			sdst[o] = ssrc[off]
+		case oob:
 			copy(dst[o*size:(o+1)*size], fill)
-		} else {
+		default:
 			copy(dst[o*size:(o+1)*size], src[off*size:(off+1)*size])
 		}
 		for a := rank - 1; a >= 0; a-- {
@@ -478,37 +369,48 @@ func (c *resizeConfig) gather(x *tensor.Tensor, outShape tensor.Shape, plans []*
 			idx[a] = 0
 		}
 	}
-	return out, nil
+	return nil
 }
 
-// interpolate implements linear and cubic resizing as separable passes in float64.
-func (c *resizeConfig) interpolate(x *tensor.Tensor, outShape tensor.Shape, plans []*axisPlan) (*tensor.Tensor, error) {
-	if out := c.interpolateFloat32NCHW(x, outShape, plans); out != nil {
-		return out, nil
+// interpolate implements linear and cubic resizing as separable passes in
+// float64 into out, every element of which it writes. The working buffers
+// come from a pool, so a steady stream of calls allocates nothing.
+func (c *resizeConfig) interpolate(x, out *tensor.Tensor, e *resizeEntry) error {
+	if c.interpolateFloat32NCHW(x, out, e.plans) {
+		return nil
 	}
+	plans, outShape := e.plans, e.out
 	rank := len(outShape)
-	data, err := tensor.ToFloat64(x)
-	if err != nil {
-		return nil, err
-	}
-	cur := x.Shape().Clone()
+	var curBuf, orderBuf [stackRank]int
+	cur := intsOf(curBuf[:], rank)
+	copy(cur, x.Shape())
 	// Shrinking axes first keeps intermediate buffers small.
-	order := make([]int, 0, rank)
+	order := intsOf(orderBuf[:], rank)[:0]
 	for a := 0; a < rank; a++ {
-		if outShape[a] <= cur[a] {
+		if outShape[a] <= cur[a] && !plans[a].identity {
 			order = append(order, a)
 		}
 	}
 	for a := 0; a < rank; a++ {
-		if outShape[a] > cur[a] {
+		if outShape[a] > cur[a] && !plans[a].identity {
 			order = append(order, a)
 		}
 	}
+	// The largest value the passes hold: the input or one pass's result.
+	// (A non-empty output has no empty axis, so the divisions are exact.)
+	n, most := x.Len(), x.Len()
+	for _, a := range order {
+		n = n / cur[a] * outShape[a]
+		most = max(most, n)
+	}
+	sc := getFloat64s(2 * most)
+	defer putFloat64s(sc)
+	// data is the current values, in one half of the scratch; each pass
+	// writes the other half and the halves swap.
+	data, other := sc.buf[:x.Len():most], sc.buf[most:2*most:2*most]
+	loadFloat64(data, x)
 	for _, a := range order {
 		p := plans[a]
-		if p.identity {
-			continue
-		}
 		outer, inner := 1, 1
 		for i := 0; i < a; i++ {
 			outer *= cur[i]
@@ -517,7 +419,8 @@ func (c *resizeConfig) interpolate(x *tensor.Tensor, outShape tensor.Shape, plan
 			inner *= cur[i]
 		}
 		inLen, outLen := cur[a], outShape[a]
-		next := make([]float64, outer*outLen*inner)
+		next := other[:outer*outLen*inner]
+		clear(next)
 		for o := 0; o < outer; o++ {
 			srcBase := o * inLen * inner
 			dstBase := o * outLen * inner
@@ -535,18 +438,14 @@ func (c *resizeConfig) interpolate(x *tensor.Tensor, outShape tensor.Shape, plan
 				}
 			}
 		}
-		data = next
+		data, other = next, data[:cap(data)]
 		cur[a] = outLen
 	}
 	// tf_crop_and_resize: positions outside the input take the extrapolation value.
-	anyOOB := false
-	for _, p := range plans {
-		for _, o := range p.oob {
-			anyOOB = anyOOB || o
-		}
-	}
-	if anyOOB {
-		idx := make([]int, rank)
+	if e.anyOOB {
+		var idxBuf [stackRank]int
+		idx := intsOf(idxBuf[:], rank)
+		clear(idx)
 		for o := range data {
 			for a := 0; a < rank; a++ {
 				if plans[a].oob[idx[a]] {
@@ -563,7 +462,8 @@ func (c *resizeConfig) interpolate(x *tensor.Tensor, outShape tensor.Shape, plan
 			}
 		}
 	}
-	return tensor.FromFloat64(x.DType(), outShape, data)
+	storeFloat64(out, data)
+	return nil
 }
 
 // readSampling reads the attributes Resize-11 and later share: nearest_mode,

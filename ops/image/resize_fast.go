@@ -97,24 +97,10 @@ func (c *resizeConfig) gatherFloat32NCHW(x, out *tensor.Tensor, plans []*axisPla
 		src: x.Float32s(), dst: out.Float32s(),
 		h: in[2], w: in[3], oh: os[2], ow: os[3],
 		hIdx: ph.idx, wIdx: pw.idx, hOOB: ph.oob, wOOB: pw.oob,
-		fill:   float32(c.extrapolation),
-		planes: in[0] * in[1],
-	}
-	for _, o := range pw.oob {
-		t.anyWOOB = t.anyWOOB || o
-	}
-	if !t.anyWOOB && t.w > 0 && t.ow%t.w == 0 {
-		r := t.ow / t.w
-		ok := true
-		for i, k := range pw.idx {
-			if k != i/r {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			t.rep = r
-		}
+		anyWOOB: pw.anyOOB,
+		rep:     pw.rep,
+		fill:    float32(c.extrapolation),
+		planes:  in[0] * in[1],
 	}
 	pool := c.pool
 	pool.RunRanges(t.planes, nearestGrain/max(t.oh*t.ow, 1), t)
@@ -141,16 +127,18 @@ type interpTask struct {
 
 var interpTasks = sync.Pool{New: func() any { return new(interpTask) }}
 
+// Range resizes planes [lo, hi) with one plane's worth of scratch from the
+// pool: Range runs concurrently on the pool's helpers, each with its own.
 func (t *interpTask) Range(lo, hi int) {
-	var buf []float64
+	n := t.h*t.ow + t.ow
 	if t.hFirst {
-		buf = make([]float64, t.w+t.ow)
-	} else {
-		buf = make([]float64, t.h*t.ow+t.ow)
+		n = t.w + t.ow
 	}
+	sc := getFloat64s(n)
 	for pl := lo; pl < hi; pl++ {
-		t.plane(t.src[pl*t.h*t.w:(pl+1)*t.h*t.w], t.dst[pl*t.oh*t.ow:(pl+1)*t.oh*t.ow], buf)
+		t.plane(t.src[pl*t.h*t.w:(pl+1)*t.h*t.w], t.dst[pl*t.oh*t.ow:(pl+1)*t.oh*t.ow], sc.buf)
 	}
+	putFloat64s(sc)
 }
 
 // accumulate32 and accumulate64 set d to output index j of p sampled from
@@ -273,14 +261,15 @@ func (t *interpTask) plane(src, dst []float32, buf []float64) {
 }
 
 // interpolateFloat32NCHW is interpolate's fast path for float32 4-D
-// inputs whose two leading axes are unchanged: it returns the result, or
-// nil when the case does not apply.
-func (c *resizeConfig) interpolateFloat32NCHW(x *tensor.Tensor, outShape tensor.Shape, plans []*axisPlan) *tensor.Tensor {
+// inputs whose two leading axes are unchanged: it fills out (every
+// element) and reports true, or reports false (having written nothing)
+// when the case does not apply.
+func (c *resizeConfig) interpolateFloat32NCHW(x, out *tensor.Tensor, plans []*axisPlan) bool {
 	if x.DType() != tensor.Float32 || len(plans) != 4 || !plans[0].identity || !plans[1].identity {
-		return nil
+		return false
 	}
 	in := x.Shape()
-	out := tensor.New(tensor.Float32, outShape...)
+	outShape := out.Shape()
 	t := interpTasks.Get().(*interpTask)
 	*t = interpTask{
 		src: x.Float32s(), dst: out.Float32s(),
@@ -289,16 +278,12 @@ func (c *resizeConfig) interpolateFloat32NCHW(x *tensor.Tensor, outShape tensor.
 		// The general path passes shrinking axes first, then growing ones.
 		hFirst: !(outShape[3] <= in[3] && outShape[2] > in[2]),
 		fill:   float32(c.extrapolation),
+		anyOOB: plans[2].anyOOB || plans[3].anyOOB,
 		planes: in[0] * in[1],
-	}
-	for _, p := range plans[2:] {
-		for _, o := range p.oob {
-			t.anyOOB = t.anyOOB || o
-		}
 	}
 	pool := c.pool
 	pool.RunRanges(t.planes, nearestGrain/(max(t.oh*t.ow, 1)*4), t)
 	*t = interpTask{}
 	interpTasks.Put(t)
-	return out
+	return true
 }

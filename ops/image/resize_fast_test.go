@@ -34,7 +34,7 @@ func TestResizeFastPathMatchesGeneral(t *testing.T) {
 		}
 		ctm := ctms[rng.Intn(len(ctms))]
 		mode := []int{modeNearest, modeLinear, modeCubic}[rng.Intn(3)]
-		r := &resize18{cfg: resizeConfig{
+		r := &resizeOp{cfg: resizeConfig{
 			mode: mode, ctm: ctm,
 			cubicA:         []float64{-0.75, -0.5}[rng.Intn(2)],
 			excludeOutside: rng.Intn(2) == 0,
@@ -123,12 +123,12 @@ func BenchmarkResizeFloat32NCHW(b *testing.B) {
 		mode int
 	}{{"nearest", modeNearest}, {"linear", modeLinear}} {
 		for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
-			c := &resizeConfig{mode: mode.mode, ctm: "half_pixel", nearest: "round_prefer_floor"}
+			r := &resizeOp{cfg: resizeConfig{mode: mode.mode, ctm: "half_pixel", nearest: "round_prefer_floor"}}
 			x := tensor.New(dt, 1, 64, 40, 40)
 			scales := tensor.From([]float32{1, 1, 2, 2}, 4)
 			b.Run(mode.name+"/"+dt.String(), func(b *testing.B) {
 				for b.Loop() {
-					if _, err := c.run(x, nil, scales, nil); err != nil {
+					if _, err := r.run(x, nil, scales, nil); err != nil {
 						b.Fatal(err)
 					}
 				}
