@@ -77,6 +77,7 @@ func Compile(m *ir.Model, reg *ops.Registry, opts ...Option) (*Program, error) {
 	}
 	p.passes = stats
 	p.planning = o.optimize
+	p.shapes = inferShapes(&g)
 	return p, nil
 }
 

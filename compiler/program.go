@@ -23,6 +23,8 @@ type Program struct {
 	hiddenSlots []int
 	// passes records what each optimisation pass changed (nil: not optimised).
 	passes []PassStat
+	// shapes are the compiled main graph's inferred value shapes.
+	shapes Shapes
 
 	// planning: runs go through memory plans (an optimised main graph).
 	planning bool
