@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	goruntime "runtime"
-	"sync"
 
 	"github.com/sinter-ml/sinter/compiler"
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/ir"
 	"github.com/sinter-ml/sinter/kernels/parallel"
 	"github.com/sinter-ml/sinter/ops"
@@ -59,7 +59,7 @@ type Session struct {
 	// graph input has an initializer); else feedScratch lends slices of
 	// the program's input count for the mapping.
 	feedIdentity bool
-	feedScratch  sync.Pool
+	feedScratch  freelist.List[[]*tensor.Tensor]
 }
 
 // Open loads and compiles the model at path; its format is detected from
@@ -136,7 +136,7 @@ func NewSession(m *ir.Model, opts ...Option) (*Session, error) {
 	}
 	s.feedIdentity = len(s.feedIdx) == len(prog.Inputs())
 	n := len(prog.Inputs())
-	s.feedScratch.New = func() any { a := make([]*tensor.Tensor, n); return &a }
+	s.feedScratch.New = func() *[]*tensor.Tensor { a := make([]*tensor.Tensor, n); return &a }
 	return s, nil
 }
 
@@ -201,8 +201,8 @@ func (s *Session) RunInto(inputs, outputs []*tensor.Tensor) error {
 	}
 	args := inputs
 	if !s.feedIdentity {
-		p := s.feedScratch.Get().(*[]*tensor.Tensor)
-		defer s.feedScratch.Put(p)
+		p := s.feedScratch.Get()
+		defer func() { clear(*p); s.feedScratch.Put(p) }()
 		args = *p
 		clear(args)
 		for i, t := range inputs {

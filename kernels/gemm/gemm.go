@@ -12,9 +12,9 @@ package gemm
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/sinter-ml/sinter/internal/cpu"
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/kernels/parallel"
 )
 
@@ -161,12 +161,12 @@ type problem struct {
 	sharedB    PackedB    // pb when B is packed once for all tasks
 }
 
-var problems = sync.Pool{New: func() any { return new(problem) }}
+var problems freelist.List[problem]
 
 // newProblem returns a cleared problem from problems with a copy of ep (if
 // not nil) as its epilogue.
 func newProblem(ep *Epilogue) *problem {
-	pr := problems.Get().(*problem)
+	pr := problems.Get()
 	if ep != nil {
 		pr.epi = *ep
 		pr.ep = &pr.epi
@@ -235,7 +235,7 @@ type scratch struct {
 	a, b, tb, tc []float32
 }
 
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+var scratchPool freelist.List[scratch]
 
 func grow(s []float32, n int) []float32 {
 	if cap(s) < n {
@@ -317,14 +317,14 @@ func (pr *problem) Run(_, t int) {
 	pr.tile(i0, min(pr.mp, pr.m-i0), j0, min(pr.np, pr.n-j0))
 }
 
-var sharedPool = sync.Pool{New: func() any { return new([]float32) }}
+var sharedPool freelist.List[[]float32]
 
 // sharePackedA packs all of op(A) (alpha applied) into pr.pa in parallel,
 // panels of mr rows per K block: block pc at pa[pc*roundUp(m, mr):], panel
 // at row ir at +ir*kb. The buffer comes from sharedPool (pr.shared).
 func (pr *problem) sharePackedA(pool *parallel.Pool) {
 	mpad := roundUp(pr.m, pr.kern.mr)
-	pr.shared = sharedPool.Get().(*[]float32)
+	pr.shared = sharedPool.Get()
 	*pr.shared = grow(*pr.shared, mpad*pr.k)
 	pr.pa, pr.mpad = *pr.shared, mpad
 	rowTasks, kTasks := ceilDiv(pr.m, packChunk*pr.kern.mr), ceilDiv(pr.k, pr.kern.kc)
@@ -355,7 +355,7 @@ func (t *packATask) Run(_, task int) {
 // (pr.shared).
 func (pr *problem) sharePackedB(pool *parallel.Pool) {
 	stride := roundUp(pr.n, pr.kern.nr)
-	pr.shared = sharedPool.Get().(*[]float32)
+	pr.shared = sharedPool.Get()
 	*pr.shared = grow(*pr.shared, stride*pr.k)
 	pr.sharedB = PackedB{k: pr.k, n: pr.n, kern: pr.kern, stride: stride, data: *pr.shared}
 	colTasks, kTasks := ceilDiv(pr.n, packChunk*pr.kern.nr), ceilDiv(pr.k, pr.kern.kc)
@@ -457,7 +457,7 @@ func (pr *problem) tile(i0, m, j0, n int) {
 	// Even out the blocks (keeping multiples of mr, nr).
 	mc := roundUp(ceilDiv(m, ceilDiv(m, kern.mc)), mr)
 	nc := roundUp(ceilDiv(n, ceilDiv(n, kern.nc)), nr)
-	s := scratchPool.Get().(*scratch)
+	s := scratchPool.Get()
 	defer scratchPool.Put(s)
 	s.a = grow(s.a, mc*kc)
 	s.tc = grow(s.tc, mr*nr)

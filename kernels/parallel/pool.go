@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sinter-ml/sinter/internal/freelist"
 )
 
 // Options configure a Pool.
@@ -74,7 +76,7 @@ type job struct {
 	panic atomic.Pointer[any]
 }
 
-var jobPool = sync.Pool{New: func() any { return new(job) }}
+var jobPool freelist.List[job]
 
 // New starts a pool. Close it when done.
 func New(o Options) *Pool {
@@ -234,7 +236,7 @@ func (p *Pool) RunTask(ntasks int, t Task) {
 
 func (p *Pool) run(ntasks int, fn func(slot, task int), task Task) {
 	want := p.Slots(ntasks) - 1
-	j := jobPool.Get().(*job)
+	j := jobPool.Get()
 	j.fn, j.task, j.n = fn, task, int64(ntasks)
 	j.next.Store(0)
 	j.slot.Store(0)
@@ -309,7 +311,7 @@ func (t *rangeTask) Run(_, task int) {
 	t.r.Range(lo, min(lo+t.per, t.n))
 }
 
-var rangeTasks = sync.Pool{New: func() any { return new(rangeTask) }}
+var rangeTasks freelist.List[rangeTask]
 
 // RunRanges calls r.Range over consecutive ranges covering [0, n) of
 // grain items each (the last shorter), as tasks on p when there are
@@ -325,7 +327,7 @@ func (p *Pool) RunRanges(n, grain int, r Ranges) {
 		r.Range(0, n)
 		return
 	}
-	t := rangeTasks.Get().(*rangeTask)
+	t := rangeTasks.Get()
 	t.r, t.n, t.per = r, n, grain
 	p.RunTask((n+grain-1)/grain, t)
 	t.r = nil

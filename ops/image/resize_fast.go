@@ -1,8 +1,7 @@
 package image
 
 import (
-	"sync"
-
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/tensor"
 )
 
@@ -25,7 +24,7 @@ type nearestTask struct {
 	planes       int
 }
 
-var nearestTasks = sync.Pool{New: func() any { return new(nearestTask) }}
+var nearestTasks freelist.List[nearestTask]
 
 func (t *nearestTask) Range(lo, hi int) {
 	for pl := lo; pl < hi; pl++ {
@@ -92,7 +91,7 @@ func (c *resizeConfig) gatherFloat32NCHW(x, out *tensor.Tensor, plans []*axisPla
 	}
 	in := x.Shape()
 	os := out.Shape()
-	t := nearestTasks.Get().(*nearestTask)
+	t := nearestTasks.Get()
 	*t = nearestTask{
 		src: x.Float32s(), dst: out.Float32s(),
 		h: in[2], w: in[3], oh: os[2], ow: os[3],
@@ -125,7 +124,7 @@ type interpTask struct {
 	planes       int
 }
 
-var interpTasks = sync.Pool{New: func() any { return new(interpTask) }}
+var interpTasks freelist.List[interpTask]
 
 // Range resizes planes [lo, hi) with one plane's worth of scratch from the
 // pool: Range runs concurrently on the pool's helpers, each with its own.
@@ -270,7 +269,7 @@ func (c *resizeConfig) interpolateFloat32NCHW(x, out *tensor.Tensor, plans []*ax
 	}
 	in := x.Shape()
 	outShape := out.Shape()
-	t := interpTasks.Get().(*interpTask)
+	t := interpTasks.Get()
 	*t = interpTask{
 		src: x.Float32s(), dst: out.Float32s(),
 		h: in[2], w: in[3], oh: outShape[2], ow: outShape[3],

@@ -2,8 +2,8 @@ package reduce
 
 import (
 	"fmt"
-	"sync"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/kernels/parallel"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
@@ -74,7 +74,7 @@ type scratch struct {
 	idx []int
 }
 
-var scratches = sync.Pool{New: func() any { return new(scratch) }}
+var scratches freelist.List[scratch]
 
 func growSlice[T any](s []T, n int) []T {
 	if cap(s) < n {
@@ -100,7 +100,7 @@ type rowJob struct {
 	mode  smMode
 }
 
-var rowJobs = sync.Pool{New: func() any { return new(rowJob) }}
+var rowJobs freelist.List[rowJob]
 
 // Range does rows [lo, hi).
 func (j *rowJob) Range(lo, hi int) { j.do(j, lo, hi) }
@@ -108,7 +108,7 @@ func (j *rowJob) Range(lo, hi int) { j.do(j, lo, hi) }
 // runRows calls do over every row of x (rows × width), writing y, on pool
 // when there is enough work to share (nil: on the caller).
 func runRows(pool *parallel.Pool, do func(j *rowJob, lo, hi int), x, y []float32, rows, width int, k kind, mode smMode) {
-	j := rowJobs.Get().(*rowJob)
+	j := rowJobs.Get()
 	j.do, j.x, j.y, j.width, j.rows, j.k, j.mode = do, x, y, width, rows, k, mode
 	pool.RunRanges(rows, rowsPerTask/max(width, 1), j)
 	j.do, j.x, j.y = nil, nil, nil

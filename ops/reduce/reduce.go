@@ -222,7 +222,7 @@ func (r *reducer) run32(x, y []float32, g *geom) {
 		runRows(r.pool, reduceRows, x, y, rows, width, r.k, 0)
 		return
 	}
-	s := scratches.Get().(*scratch)
+	s := scratches.Get()
 	for i, v := range reduceFloat(r.k, x, g, s) {
 		y[i] = float32(v)
 	}
@@ -317,7 +317,7 @@ func logSumExp32(x []float32) float32 {
 // reduceInto reduces x into y, for every supported type but float32
 // (which run32 handles).
 func reduceInto(k kind, x *tensor.Tensor, g *geom, y *tensor.Tensor) error {
-	s := scratches.Get().(*scratch)
+	s := scratches.Get()
 	defer scratches.Put(s)
 	switch dt := x.DType(); dt {
 	case tensor.Float64:

@@ -174,7 +174,7 @@ func softmax[T ops.Float](mode smMode, in, out []T, outer, mid, inner int) {
 	if _, ok := any(in).([]float32); ok {
 		exp = exp32
 	}
-	sc := scratches.Get().(*scratch)
+	sc := scratches.Get()
 	defer scratches.Put(sc)
 	sc.f64 = growSlice(sc.f64, 2*inner)
 	mx, sum := sc.f64[:inner], sc.f64[inner:]

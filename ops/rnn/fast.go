@@ -2,8 +2,8 @@ package rnn
 
 import (
 	"math"
-	"sync"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	kew "github.com/sinter-ml/sinter/kernels/elementwise"
 	kgemm "github.com/sinter-ml/sinter/kernels/gemm"
 	"github.com/sinter-ml/sinter/kernels/parallel"
@@ -49,7 +49,7 @@ type kernel struct {
 	packW                  *kgemm.PackedB
 	rt                     []float32
 	bias, rbh              []float32
-	runs                   sync.Pool // of *runState
+	runs                   freelist.List[runState]
 }
 
 func newKernel(n *ops.Node, s *spec) *kernel {
@@ -57,7 +57,7 @@ func newKernel(n *ops.Node, s *spec) *kernel {
 	if k.pool == nil {
 		k.pool = serial
 	}
-	k.runs.New = func() any { return &runState{k: k} }
+	k.runs.New = func() *runState { return &runState{k: k} }
 	w, r, b := f32Const(n, inW), f32Const(n, inR), f32Const(n, inB)
 	H := s.hidden
 	if H == 0 && r != nil && r.Rank() == 3 {
@@ -148,6 +148,15 @@ type runState struct {
 	dir       [2]dirState
 }
 
+// release drops rs's references to the run's tensors (the free list keeps
+// rs, and must not keep them alive) and frees it.
+func (k *kernel) release(rs *runState) {
+	rs.x, rs.w, rs.h0, rs.c0, rs.p = nil, nil, nil, nil, nil
+	rs.y, rs.yh, rs.yc, rs.rt, rs.bias, rs.rbh = nil, nil, nil, nil, nil, nil
+	rs.ep = kgemm.Epilogue{}
+	k.runs.Put(rs)
+}
+
 // dirState is one direction's state: h and c for every batch entry
 // (batch × H) and a scratch of the same size.
 type dirState struct {
@@ -175,8 +184,8 @@ func (k *kernel) run32(in, out []*tensor.Tensor, d dims) {
 	s := k.s
 	G, H, D := s.cell.gates(), d.hidden, s.dirs
 	GH := G * H
-	rs := k.runs.Get().(*runState)
-	defer k.runs.Put(rs)
+	rs := k.runs.Get()
+	defer k.release(rs)
 	rs.d = d
 	rs.x, rs.w = data32(in[inX]), data32(in[inW])
 	rs.h0 = data32(s.input(in, inH))

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -91,7 +91,7 @@ func bindTopK(n *ops.Node) (ops.Kernel, error) {
 			var stack [stackIDs]int
 			ids := stack[:0]
 			if D > len(stack) {
-				p := idScratch.Get().(*[]int)
+				p := idScratch.Get()
 				defer idScratch.Put(p)
 				if cap(*p) < D {
 					*p = make([]int, D)
@@ -141,7 +141,7 @@ const stackIDs = 256
 
 // idScratch holds the index buffers TopK sorts when an axis is longer than
 // stackIDs.
-var idScratch = sync.Pool{New: func() any { return new([]int) }}
+var idScratch freelist.List[[]int]
 
 // dataOf is tensor.Data, or nil for an omitted output.
 func dataOf[T tensor.Elem](t *tensor.Tensor) []T {
