@@ -18,6 +18,9 @@ any one runtime:
                     1024, LayerNormalization (opset 17), erf GELU
   bert4_decomposed  the same weights with LayerNorm spelled out as
                     ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div (opset 13)
+  bert4_wide        bert4 at BERT-base width (hidden 768, 12 heads, FFN
+                    3072) with dynamic batch and seq axes: the attention
+                    reshapes take their shape from Shape(input_ids)
   ocr               CRNN: conv/BN/Relu/MaxPool down to height 1, 2-layer
                     bidirectional LSTM (hidden 128), MatMul to 37 classes,
                     LogSoftmax; input 1x1x32x128
@@ -153,11 +156,17 @@ def resnet():
     return m, {"resnet": [("input", rng.standard_normal((1, 3, 64, 64)).astype(np.float32))]}
 
 
-SEQ, HID, HEADS, FFN, LAYERS, VOCAB = 128, 256, 4, 1024, 4, 8192
+SEQ, HID_, HEADS_, FFN_, LAYERS, VOCAB = 128, 256, 4, 1024, 4, 8192
 
 
-def bert(decomposed):
-    """A BERT encoder as torch.onnx.export writes HF BertModel (batch 1)."""
+def bert(decomposed, wide=False):
+    """A BERT encoder as torch.onnx.export writes HF BertModel (batch 1).
+
+    wide: BERT-base width (hidden 768, 12 heads, FFN 3072) with dynamic
+    batch and sequence axes, so the attention reshapes take their target
+    shape from Shape(input_ids) at run time, as an export with dynamic_axes
+    writes them."""
+    HID, HEADS, FFN = (768, 12, 3072) if wide else (HID_, HEADS_, FFN_)
     g = Graph(np.random.default_rng(3))  # same seed: both variants share weights
     dh = HID // HEADS
     f32 = lambda v: np.array(v, np.float32)
@@ -195,8 +204,16 @@ def bert(decomposed):
     m = g.op("Sub", [g.const("one_f", f32(1.0)), m], scope="mask")
     mask = g.op("Mul", [m, g.const("neg_10000", f32(-10000.0))], scope="mask")
 
-    heads_shape = g.const("shape_heads", i64([1, SEQ, HEADS, dh]))
-    hid_shape = g.const("shape_hidden", i64([1, SEQ, HID]))
+    if wide:
+        shape = g.op("Shape", ["input_ids"], scope="shape")
+        dim = lambda i: g.op("Unsqueeze", [g.op("Gather", [shape, g.const(f"dim{i}", i64(i))], scope="shape", axis=0),
+                                           g.const(f"axes_0_{i}", i64([0]))], scope="shape")
+        batch, seq = dim(0), dim(1)
+        heads_shape = g.op("Concat", [batch, seq, g.const("heads_dh", i64([HEADS, dh]))], scope="shape", axis=0)
+        hid_shape = g.op("Concat", [batch, seq, g.const("hid", i64([HID]))], scope="shape", axis=0)
+    else:
+        heads_shape = g.const("shape_heads", i64([1, SEQ, HEADS, dh]))
+        hid_shape = g.const("shape_hidden", i64([1, SEQ, HID]))
     scale = g.const("sqrt_dh", f32(np.sqrt(dh)))
     for l in range(LAYERS):
         s = f"encoder.layer.{l}"
@@ -220,10 +237,11 @@ def bert(decomposed):
     first = g.op("Gather", [x, g.const("zero_i", i64(0))], scope="pooler", axis=1)
     g.op("Tanh", [g.gemm(first, HID, HID, "pooler.dense", std=0.02)], scope="pooler", out="pooler_output")
 
-    name = "bert4_decomposed" if decomposed else "bert4"
-    model = g.model(name, [fvi("input_ids", [1, SEQ], TensorProto.INT64),
-                           fvi("attention_mask", [1, SEQ], TensorProto.INT64)],
-                    [fvi("last_hidden_state", [1, SEQ, HID]), fvi("pooler_output", [1, HID])],
+    name = ("bert4_wide" if wide else "bert4") + ("_decomposed" if decomposed else "")
+    dims = ["batch", "seq"] if wide else [1, SEQ]
+    model = g.model(name, [fvi("input_ids", dims, TensorProto.INT64),
+                           fvi("attention_mask", dims, TensorProto.INT64)],
+                    [fvi("last_hidden_state", dims + [HID]), fvi("pooler_output", dims[:1] + [HID])],
                     13 if decomposed else 17)
     rng = np.random.default_rng(103)
     ids = rng.integers(0, VOCAB, (1, SEQ), dtype=np.int64)
@@ -273,6 +291,7 @@ DOCS = {
     "resnet": "ResNet-18 layout at 3x64x64, BN not folded",
     "bert4": "4-layer BERT encoder, seq 128, hidden 256, LayerNormalization opset 17, erf GELU",
     "bert4_decomposed": "bert4 with decomposed LayerNorm (ReduceMean/Sub/Pow/Sqrt/Div), opset 13",
+    "bert4_wide": "bert4 at BERT-base width (hidden 768, 12 heads, FFN 3072), dynamic batch/seq axes, Shape-driven reshapes",
     "ocr": "CRNN: conv/BN/Relu/MaxPool, 2-layer bidirectional LSTM(128), MatMul, LogSoftmax",
 }
 
@@ -280,7 +299,7 @@ DOCS = {
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = []
-    for build in [mlp, resnet, lambda: bert(False), lambda: bert(True), ocr]:
+    for build in [mlp, resnet, lambda: bert(False), lambda: bert(True), lambda: bert(False, wide=True), ocr]:
         model, inputs = build()
         name = model.graph.name
         onnx.save(model, os.path.join(OUT, f"{name}.onnx"))
