@@ -826,47 +826,6 @@ func bindFusedConv(n *ops.Node) (ops.Kernel, error) {
 	})
 }
 
-// ---- ConvTranspose ----
-
-// convTFast runs a 1-D or 2-D float32 ConvTranspose resolved as p on
-// kernels/conv; ok is false when the kernel cannot reproduce p exactly.
-func convTFast(pool *parallel.Pool, p *convPlan, x, w, b *tensor.Tensor) (*tensor.Tensor, bool, error) {
-	g := p.g // g.in is the output image, g.out the input positions
-	tp := conv.TransposeParams{Params: conv.Params{N: p.n, C: p.c, OC: p.m, Group: p.group}}
-	var outH, outW int
-	switch len(g.k) {
-	case 1:
-		tp.H, tp.KH, tp.StrideH, tp.DilationH = 1, 1, 1, 1
-		tp.W, tp.KW, tp.StrideW, tp.DilationW = g.out[0], g.k[0], g.stride[0], g.dil[0]
-		tp.PadL, tp.PadR = g.padB[0], g.padE[0]
-		outH, outW = 1, g.in[0]
-	case 2:
-		tp.H, tp.KH, tp.StrideH, tp.DilationH = g.out[0], g.k[0], g.stride[0], g.dil[0]
-		tp.W, tp.KW, tp.StrideW, tp.DilationW = g.out[1], g.k[1], g.stride[1], g.dil[1]
-		tp.PadT, tp.PadB, tp.PadL, tp.PadR = g.padB[0], g.padE[0], g.padB[1], g.padE[1]
-		outH, outW = g.in[0], g.in[1]
-	default:
-		return nil, false, nil
-	}
-	if p.out.NumElements() == 0 || tp.N == 0 || tp.H <= 0 || tp.W <= 0 {
-		return nil, false, nil
-	}
-	tp.OutPadH = outH - tp.OutH()
-	tp.OutPadW = outW - tp.OutW()
-	if tp.OutPadH < 0 || tp.OutPadW < 0 {
-		return nil, false, nil
-	}
-	var bias []float32
-	if b != nil {
-		bias = b.Float32s()
-	}
-	yt := tensor.New(tensor.Float32, p.out...)
-	if err := conv.ConvTranspose(conv.Options{Pool: pool}, tp, x.Float32s(), w.Float32s(), bias, yt.Float32s()); err != nil {
-		return nil, false, err
-	}
-	return yt, true, nil
-}
-
 // ---- Gelu ----
 
 // bindSinterGelu binds sinter Gelu(X) = X·Φ(X) = X/2·(1 + erf(X/√2)), or
