@@ -206,7 +206,7 @@ func conv2D(o Options, p Params, x, w []float32, pw *Weights, bias, y []float32)
 	case o.Residual != nil && len(o.Residual) < p.N*p.OC*oh*ow:
 		return fmt.Errorf("%w: residual too short", ErrParams)
 	}
-	c := callPool.Get().(*call)
+	c := callPool.Get()
 	defer c.release()
 	c.run(o, &p, x, w, pw, bias, y)
 	return nil

@@ -1,9 +1,9 @@
 package conv
 
 import (
-	"sync"
 	"sync/atomic"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/kernels/elementwise"
 	"github.com/sinter-ml/sinter/kernels/gemm"
 	"github.com/sinter-ml/sinter/kernels/parallel"
@@ -239,7 +239,7 @@ type call struct {
 	n             int
 }
 
-var callPool = sync.Pool{New: func() any { return new(call) }}
+var callPool freelist.List[call]
 
 // release drops the call's references to the caller's data and returns
 // it to the pool.

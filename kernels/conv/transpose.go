@@ -2,8 +2,8 @@ package conv
 
 import (
 	"fmt"
-	"sync"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/kernels/gemm"
 	"github.com/sinter-ml/sinter/kernels/parallel"
 )
@@ -83,7 +83,7 @@ func PackTransposeWeights(p TransposeParams, w []float32) (*TransposeWeights, er
 // of the call's size, so with the geometries of a model repeating, the
 // buffers in the pool end up large enough for all of them and steady-state
 // calls allocate nothing.
-var colsPool = sync.Pool{New: func() any { return new([]float32) }}
+var colsPool freelist.List[[]float32]
 
 // ConvTranspose computes y = act(convT(x, w) + bias + residual): per image
 // and group, cols = W_gᵀ·X_g (a GEMM), then col2im adds each column into the
@@ -123,7 +123,7 @@ func convTranspose(o Options, p TransposeParams, x, w []float32, tw *TransposeWe
 	if err := p.validate(&o, x, w, tw, bias, y); err != nil {
 		return err
 	}
-	t := transposeCalls.Get().(*transposeCall)
+	t := transposeCalls.Get()
 	defer t.release()
 	t.p, t.oh, t.ow = p, p.OutH(), p.OutW()
 	t.setSpans()
@@ -135,7 +135,7 @@ func convTranspose(o Options, p TransposeParams, x, w []float32, tw *TransposeWe
 	cg, ocg := p.C/p.Group, p.OC/p.Group
 	hw, ohw := p.H*p.W, t.oh*t.ow
 	rows := ocg * p.KH * p.KW
-	bufp := colsPool.Get().(*[]float32)
+	bufp := colsPool.Get()
 	defer colsPool.Put(bufp)
 	if cap(*bufp) < rows*hw {
 		*bufp = make([]float32, rows*hw)
@@ -193,7 +193,7 @@ type transposeCall struct {
 // row: input columns [iw0, iw1), the first at output column ox.
 type colSpan struct{ iw0, iw1, ox int }
 
-var transposeCalls = sync.Pool{New: func() any { return new(transposeCall) }}
+var transposeCalls freelist.List[transposeCall]
 
 // setSpans fills t.spans and t.store for t.p (normalised), t.ow.
 func (t *transposeCall) setSpans() {

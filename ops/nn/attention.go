@@ -2,9 +2,9 @@ package nn
 
 import (
 	"fmt"
-	"sync"
 	"sync/atomic"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/kernels/elementwise"
 	kgemm "github.com/sinter-ml/sinter/kernels/gemm"
 	"github.com/sinter-ml/sinter/kernels/parallel"
@@ -179,7 +179,7 @@ func (a *attention) run(q, k, v, mask, y *tensor.Tensor) error {
 		clear(ys)
 		return nil
 	}
-	t := attnTasks.Get().(*attnTask)
+	t := attnTasks.Get()
 	t.a, t.p = a, p
 	t.q, t.k, t.v, t.y = q.Float32s(), k.Float32s(), v.Float32s(), ys
 	t.m = nil
@@ -208,7 +208,7 @@ type attnTask struct {
 	scratch       []float32
 }
 
-var attnTasks = sync.Pool{New: func() any { return new(attnTask) }}
+var attnTasks freelist.List[attnTask]
 
 func (t *attnTask) Run(slot, task int) {
 	a, p, j := t.a, t.p, t.p.jobs[task]

@@ -3,10 +3,10 @@ package nn
 import (
 	"fmt"
 	"math"
-	"sync"
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/kernels/conv"
 	"github.com/sinter-ml/sinter/kernels/elementwise"
 	kgemm "github.com/sinter-ml/sinter/kernels/gemm"
@@ -359,7 +359,7 @@ func (f *mmFast) mul(c *mmCached, a []float32, bt *tensor.Tensor, y []float32, e
 		kgemm.SgemmWith(o, false, f.transB, nb*m, n, k, 1, a, k, b, ldb, 0, y, n)
 		return
 	}
-	t := mmTasks.Get().(*mmTask)
+	t := mmTasks.Get()
 	*t = mmTask{f: f, c: c, a: a, b: b, y: y, ldb: ldb}
 	if ep != nil {
 		t.ep, t.hasEp = *ep, true
@@ -390,7 +390,7 @@ type mmTask struct {
 	hasEp   bool
 }
 
-var mmTasks = sync.Pool{New: func() any { return new(mmTask) }}
+var mmTasks freelist.List[mmTask]
 
 func (t *mmTask) Run(_, task int) {
 	p, j := t.c.p, t.c.jobs[task]
@@ -895,7 +895,7 @@ func layerNorm32(pool *parallel.Pool, x, scale, bias *tensor.Tensor, axis int, e
 	if w == 0 || len(xs) == 0 {
 		return true
 	}
-	t := lnTasks.Get().(*lnTask)
+	t := lnTasks.Get()
 	*t = lnTask{ys: ys, xs: xs, g: scale.Float32s(), w: w, eps: eps, rows: len(xs) / w}
 	if bias != nil {
 		t.b = bias.Float32s()
@@ -914,7 +914,7 @@ type lnTask struct {
 	eps          float32
 }
 
-var lnTasks = sync.Pool{New: func() any { return new(lnTask) }}
+var lnTasks freelist.List[lnTask]
 
 func (t *lnTask) Range(lo, hi int) {
 	for r := lo; r < hi; r++ {

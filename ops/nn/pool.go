@@ -3,9 +3,9 @@ package nn
 import (
 	"fmt"
 	"math"
-	"sync"
 	"sync/atomic"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/kernels/parallel"
 	kpool "github.com/sinter-ml/sinter/kernels/pool"
 	"github.com/sinter-ml/sinter/ops"
@@ -180,7 +180,7 @@ type planeTask struct {
 	in, out int // elements per input and output plane
 }
 
-var planeTasks = sync.Pool{New: func() any { return new(planeTask) }}
+var planeTasks freelist.List[planeTask]
 
 func (t *planeTask) Range(lo, hi int) {
 	if t.run != nil {
@@ -206,7 +206,7 @@ func pool2D(pool *parallel.Pool, p *poolPlan, kg kpool.Geom, x, y *tensor.Tensor
 	if O == 0 || p.n*p.c == 0 {
 		return
 	}
-	t := planeTasks.Get().(*planeTask)
+	t := planeTasks.Get()
 	*t = planeTask{run: run, kg: kg, dst: y.Float32s(), src: x.Float32s(), in: I, out: O}
 	eachPlanes(pool, t, p.n*p.c, O*kg.KH*kg.KW)
 }
@@ -608,7 +608,7 @@ func globalPool32(pool *parallel.Pool, xt *tensor.Tensor, kind globalKind, y *te
 	if len(ys) == 0 {
 		return
 	}
-	t := planeTasks.Get().(*planeTask)
+	t := planeTasks.Get()
 	*t = planeTask{reduce: kpool.GlobalAverage, dst: ys, src: x, in: I, out: 1}
 	if kind == globalMax {
 		t.reduce = kpool.GlobalMax
