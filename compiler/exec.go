@@ -24,6 +24,12 @@ import (
 // and write every planned value into the arena: with planned kernels all
 // the way through, a run allocates nothing.
 //
+// A step whose kernel allows it (ops.Planned.InPlace: elementwise kernels)
+// writes its output over the bytes of an input that dies at that step,
+// when that input is arena storage of the same size (see planInPlace):
+// a chain of elementwise steps then works in one buffer, and the arena
+// shrinks wherever such a step is the peak of liveness.
+//
 // Plans never trust their recording: each run still infers every planned
 // step's output shape, and a value that outgrows its recorded size (a
 // data-dependent shape) simply goes to the heap for that run. Kernels
@@ -45,10 +51,13 @@ const arenaAlign = 64
 
 // plan is the memory plan for one input signature.
 type plan struct {
-	sig        []tensor.DType // per program input: dtype …
-	sigShape   []tensor.Shape // … and shape (Undefined and nil: not given)
-	offset     [][]int        // per step, per output: arena byte offset, or -1
-	size       [][]int        // per step, per output: planned bytes
+	sig      []tensor.DType // per program input: dtype …
+	sigShape []tensor.Shape // … and shape (Undefined and nil: not given)
+	offset   [][]int        // per step, per output: arena byte offset, or -1
+	size     [][]int        // per step, per output: planned bytes
+	// inPlace[si] is the input whose arena bytes step si's output 0 takes
+	// over (see ops.Planned.InPlace), or -1: its offset is that input's.
+	inPlace    []int
 	arenaBytes int
 	naiveBytes int // sum of every planned value's size: what no reuse would take
 
@@ -288,6 +297,36 @@ func overlaps(a, b *tensor.Tensor) bool {
 	return x0 < y0+uintptr(len(y)) && y0 < x0+uintptr(len(x))
 }
 
+// aliasOK reports whether an in-place output may take region this run:
+// input k must either be exactly region (same first byte, same length) or
+// lie elsewhere (it outgrew its planned bytes and went to the heap, which
+// leaves region unused), and no other input may touch region. Anything
+// else — a size that differs from the recording's — puts the output on the
+// heap instead, so a kernel never sees a partial overlap.
+func aliasOK(args []*tensor.Tensor, k int, region []byte) bool {
+	if len(region) == 0 {
+		return true
+	}
+	for j, t := range args {
+		if t == nil {
+			continue
+		}
+		b := t.Bytes()
+		if len(b) == 0 || !overlapsBytes(b, region) {
+			continue
+		}
+		if j != k || len(b) != len(region) || unsafe.SliceData(b) != unsafe.SliceData(region) {
+			return false
+		}
+	}
+	return true
+}
+
+func overlapsBytes(x, y []byte) bool {
+	x0, y0 := uintptr(unsafe.Pointer(unsafe.SliceData(x))), uintptr(unsafe.Pointer(unsafe.SliceData(y)))
+	return x0 < y0+uintptr(len(y)) && y0 < x0+uintptr(len(x))
+}
+
 // exec runs the steps over frame f. pl is nil for a recording run.
 func (p *Program) exec(f *frame, pl *plan, inputs, dst []*tensor.Tensor) error {
 	vals := f.vals
@@ -494,7 +533,8 @@ func (p *Program) execPlanned(f *frame, pl *plan, si int, st *step, dst []*tenso
 			continue
 		}
 		if pl != nil {
-			if off := pl.offset[si][i]; off >= 0 && n <= pl.size[si][i] {
+			if off := pl.offset[si][i]; off >= 0 && n <= pl.size[si][i] &&
+				(i != 0 || pl.inPlace[si] < 0 || aliasOK(args, pl.inPlace[si], f.arena[off:off+n])) {
 				h := &f.hdr[s]
 				h.Reset(sp.DType, sp.Shape, f.arena[off:off+n:off+n])
 				outs[i] = h
@@ -598,6 +638,8 @@ func (p *Program) buildPlan(inputs []*tensor.Tensor, sizes [][]int) *plan {
 		last[find(o.slot)] = len(p.steps)
 	}
 
+	owner := p.planInPlace(pl, sizes, find, union, first, last)
+
 	type buf struct{ step, out, size, from, to, off int }
 	var bufs []buf
 	for si, st := range p.steps {
@@ -608,10 +650,13 @@ func (p *Program) buildPlan(inputs []*tensor.Tensor, sizes [][]int) *plan {
 			if s < 0 || sizes[si][k] <= 0 || p.outIndex[s] >= 0 {
 				continue
 			}
-			g := find(s)
 			n := (sizes[si][k] + arenaAlign - 1) &^ (arenaAlign - 1)
-			bufs = append(bufs, buf{step: si, out: k, size: n, from: first[g], to: last[g]})
 			pl.naiveBytes += n
+			if k == 0 && pl.inPlace[si] >= 0 {
+				continue // shares its input's buffer, placed below
+			}
+			g := find(s)
+			bufs = append(bufs, buf{step: si, out: k, size: n, from: first[g], to: last[g]})
 		}
 	}
 	// Greedy: biggest first, each at the lowest offset that overlaps no
@@ -644,5 +689,108 @@ func (p *Program) buildPlan(inputs []*tensor.Tensor, sizes [][]int) *plan {
 		pl.offset[b.step][b.out] = off
 		pl.size[b.step][b.out] = b.size
 	}
+	for si, k := range pl.inPlace {
+		if k >= 0 {
+			o := owner[find(p.steps[si].in[k])]
+			pl.offset[si][0], pl.size[si][0] = pl.offset[o.step][o.out], pl.size[o.step][o.out]
+		}
+	}
 	return pl
+}
+
+// bufRef names a step output that has its own arena buffer.
+type bufRef struct{ step, out int }
+
+// planInPlace decides, in step order, which steps write output 0 over the
+// arena bytes of an input (ops.Planned.InPlace), fills pl.inPlace, and
+// joins each such output to its input's storage group, extending the
+// group's lifetime (first, last: indexed by group root, as find and union
+// maintain them). It returns, per group root, the buffer backing the group.
+//
+// Step si's output 0 may take input k's bytes when
+//   - the kernel offers it (InPlace bit k) and is a planned tensor kernel;
+//   - output 0 is an arena value (recorded size, not a graph output);
+//   - input k's group is arena storage only: exactly one buffer, every
+//     other member a view of it or an earlier in-place output, no graph
+//     input, constant, captured value, unplanned or value-kernel output;
+//   - step si is the group's last reader (so no view of it is still live,
+//     and it is no graph output), and no other input of si is in it;
+//   - the sizes recorded for output 0 and for the buffer are equal.
+//
+// Invariant: a buffer is shared only by values of one group, whose members
+// are dead by the time the in-place step overwrites it. At run time the
+// executor still checks the aliasing is exact (aliasOK).
+func (p *Program) planInPlace(pl *plan, sizes [][]int, find func(int) int, union func(a, b int), first, last []int) []bufRef {
+	pl.inPlace = make([]int, len(p.steps))
+	external := make([]bool, p.nslots) // per root: some member is not arena storage
+	nbuf := make([]int, p.nslots)      // per root: buffers in the group
+	owner := make([]bufRef, p.nslots)  // per root: the (last counted) buffer
+	produced := make([]bool, p.nslots)
+	for si, st := range p.steps {
+		pk := st.impl.Planned
+		for k, s := range st.out {
+			if s < 0 {
+				continue
+			}
+			produced[s] = true
+			g := find(s)
+			switch {
+			case pk == nil || st.impl.Value != nil:
+				external[g] = true
+			case pk.View:
+			case sizes[si][k] > 0 && p.outIndex[s] < 0:
+				nbuf[g]++
+				owner[g] = bufRef{si, k}
+			default:
+				external[g] = true
+			}
+		}
+	}
+	for s, ok := range produced {
+		if !ok {
+			external[find(s)] = true // graph input, constant or captured value
+		}
+	}
+	for si, st := range p.steps {
+		pl.inPlace[si] = -1
+		pk := st.impl.Planned
+		if pk == nil || pk.View || pk.InPlace == 0 || st.impl.Value != nil || len(st.out) == 0 {
+			continue
+		}
+		o := st.out[0]
+		if o < 0 || sizes[si][0] <= 0 || p.outIndex[o] >= 0 {
+			continue
+		}
+		for k, s := range st.in {
+			if s < 0 || !pk.InPlaceOK(k) {
+				continue
+			}
+			g, og := find(s), find(o)
+			if external[g] || nbuf[g] != 1 || last[g] != si || g == og {
+				continue
+			}
+			b := owner[g]
+			if sizes[b.step][b.out] != sizes[si][0] || otherInputIn(st.in, k, g, find) {
+				continue
+			}
+			ext, f, l := external[og], min(first[g], first[og]), max(last[g], last[og])
+			union(og, g)
+			r := find(g)
+			external[r], nbuf[r], owner[r], first[r], last[r] = ext, 1, b, f, l
+			pl.inPlace[si] = k
+			break
+		}
+	}
+	return owner
+}
+
+// otherInputIn reports whether an input of in other than the k-th is in
+// group g.
+func otherInputIn(in []int, k, g int, find func(int) int) bool {
+	for j, s := range in {
+		if j != k && s >= 0 && find(s) == g {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -10,16 +11,18 @@ import (
 	"github.com/sinter-ml/sinter/tensor"
 )
 
-// chainModel is x → Relu → Sigmoid → Neg → Abs → Tanh → y over [n, 8]:
-// five planned steps whose intermediates can share two arena buffers.
-func chainModel() *ir.Model {
-	ops := []string{"Relu", "Sigmoid", "Neg", "Abs", "Tanh"}
+// chainModel is x → Relu → Sigmoid → Neg → Abs → Tanh → y over [n, 8],
+// which the optimiser makes one ElementwiseChain step.
+func chainModel() *ir.Model { return seqModel("Relu", "Sigmoid", "Neg", "Abs", "Tanh") }
+
+// seqModel is x → ops[0] → … → y over [n, 8], each op taking the one before.
+func seqModel(ops ...string) *ir.Model {
 	g := &ir.Graph{Name: "chain"}
 	g.Inputs = []*ir.ValueInfo{{Name: "x", Type: &ir.Type{Kind: ir.KindTensor, Elem: tensor.Float32,
 		Shape: []ir.Dim{{Param: "n"}, {Value: 8, Known: true}}, HasShape: true}}}
 	prev := "x"
 	for i, op := range ops {
-		out := op
+		out := fmt.Sprintf("%s%d", op, i)
 		if i == len(ops)-1 {
 			out = "y"
 		}
@@ -52,7 +55,9 @@ func run1(t *testing.T, p *Program, x *tensor.Tensor) *tensor.Tensor {
 }
 
 func TestPlansPerSignatureAndArenaReuse(t *testing.T) {
-	opt, ref := compileBoth(t, chainModel())
+	// Five planned steps (neither fusable nor in place) whose four
+	// intermediates can share two arena buffers.
+	opt, ref := compileBoth(t, seqModel("Softmax", "Softmax", "Softmax", "Softmax", "Softmax"))
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, n := range []int{2, 5, 2, 5, 7} {
 		x := randT(rng, n, 8)
@@ -179,7 +184,201 @@ func TestPlanFoundWhenDefaultedInputsAreOmitted(t *testing.T) {
 	if n := len(p.PlanStats()); n != 1 {
 		t.Fatalf("%d plans after three runs of one signature, want 1", n)
 	}
+	if raceEnabled {
+		return
+	}
 	if a := testing.AllocsPerRun(10, func() { p.RunInto([]*tensor.Tensor{x}, dst) }); a != 0 {
 		t.Errorf("%.1f allocations per run from the plan, want 0", a)
+	}
+}
+
+// inPlaceModel builds a graph over x: [n, 8] from nodes, with outputs.
+func inPlaceModel(nodes []*ir.Node, inits []*ir.Initializer, outputs ...string) *ir.Model {
+	g := &ir.Graph{Name: "inplace", Nodes: nodes, Initializers: inits}
+	g.Inputs = []*ir.ValueInfo{{Name: "x", Type: &ir.Type{Kind: ir.KindTensor, Elem: tensor.Float32,
+		Shape: []ir.Dim{{Param: "n"}, {Value: 8, Known: true}}, HasShape: true}}}
+	for _, o := range outputs {
+		g.Outputs = append(g.Outputs, &ir.ValueInfo{Name: o})
+	}
+	return &ir.Model{Opsets: map[string]int64{"": 13}, Graph: g}
+}
+
+// stepWriting returns the index of the step that writes value name.
+func stepWriting(t *testing.T, p *Program, name string) int {
+	t.Helper()
+	for i, st := range p.steps {
+		for _, o := range st.node.Outputs {
+			if o == name {
+				return i
+			}
+		}
+	}
+	t.Fatalf("no step writes %q", name)
+	return -1
+}
+
+// TestInPlacePlanning checks which steps the planner lets write over an
+// input's arena bytes, and that every plan computes the unoptimised bits,
+// on the recording run and on the planned runs after it.
+func TestInPlacePlanning(t *testing.T) {
+	sm := func(in, out string) *ir.Node { return node("Softmax", []string{in}, []string{out}) }
+	shape := &ir.Initializer{Name: "shape", Tensor: tensor.From([]int64{-1, 4}, 2)}
+	for _, c := range []struct {
+		name    string
+		nodes   []*ir.Node
+		inits   []*ir.Initializer
+		outputs []string
+		// in place: value written → value whose bytes it takes ("" : none)
+		want map[string]string
+	}{{
+		name:  "unary over a dying intermediate",
+		nodes: []*ir.Node{sm("x", "a"), node("Neg", []string{"a"}, []string{"n"}), sm("n", "y")},
+		want:  map[string]string{"n": "a"},
+	}, {
+		name: "chain over a dying intermediate",
+		nodes: []*ir.Node{sm("x", "a"), node("Relu", []string{"a"}, []string{"r"}),
+			node("Neg", []string{"r"}, []string{"n"}), sm("n", "y")},
+		want: map[string]string{"n": "a"},
+	}, {
+		name: "binary over its first dying operand, then a unary over that",
+		nodes: []*ir.Node{sm("x", "a"), sm("a", "b"), node("Add", []string{"b", "a"}, []string{"s"}),
+			node("Neg", []string{"s"}, []string{"n"}), sm("n", "y")},
+		want: map[string]string{"s": "b", "n": "b"},
+	}, {
+		name:  "not over a graph input",
+		nodes: []*ir.Node{node("Neg", []string{"x"}, []string{"n"}), sm("n", "y")},
+		want:  map[string]string{"n": ""},
+	}, {
+		name: "not over a value read later",
+		nodes: []*ir.Node{sm("x", "a"), node("Neg", []string{"a"}, []string{"n"}),
+			node("Add", []string{"n", "a"}, []string{"s"}), sm("s", "y")},
+		want: map[string]string{"n": "", "s": "n"},
+	}, {
+		name: "not over a view of a graph input",
+		nodes: []*ir.Node{node("Reshape", []string{"x", "shape"}, []string{"v"}),
+			node("Neg", []string{"v"}, []string{"n"}), sm("n", "y")},
+		inits: []*ir.Initializer{shape},
+		want:  map[string]string{"n": ""},
+	}, {
+		name: "not over a view whose source is read later",
+		nodes: []*ir.Node{sm("x", "a"), node("Reshape", []string{"a", "shape"}, []string{"v"}),
+			node("Neg", []string{"v"}, []string{"n"}), node("Reshape", []string{"n", "shape8"}, []string{"n8"}),
+			node("Add", []string{"n8", "a"}, []string{"s"}), sm("s", "y")},
+		inits: []*ir.Initializer{shape, {Name: "shape8", Tensor: tensor.From([]int64{-1, 8}, 2)}},
+		want:  map[string]string{"n": "", "s": "n"},
+	}, {
+		name: "over a view whose source dies",
+		nodes: []*ir.Node{sm("x", "a"), node("Reshape", []string{"a", "shape"}, []string{"v"}),
+			node("Neg", []string{"v"}, []string{"n"}), sm("n", "y")},
+		inits: []*ir.Initializer{shape},
+		want:  map[string]string{"n": "a"},
+	}, {
+		name:    "not over a graph output",
+		nodes:   []*ir.Node{sm("x", "a"), node("Neg", []string{"a"}, []string{"n"}), sm("n", "y")},
+		outputs: []string{"a"},
+		want:    map[string]string{"n": ""},
+	}, {
+		name:  "not when both operands are the same value",
+		nodes: []*ir.Node{sm("x", "a"), node("Mul", []string{"a", "a"}, []string{"m"}), sm("m", "y")},
+		want:  map[string]string{"m": ""},
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			m := inPlaceModel(c.nodes, c.inits, append([]string{"y"}, c.outputs...)...)
+			opt, ref := compileBoth(t, m)
+			rng := rand.New(rand.NewPCG(11, 12))
+			for _, n := range []int{4, 4, 4, 6, 6} {
+				x := randT(rng, n, 8)
+				got, err := opt.Run([]ops.Value{x}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := ref.Run([]ops.Value{x}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range want {
+					if err := closeTo(got[i].(*tensor.Tensor), want[i].(*tensor.Tensor), 0); err != nil {
+						t.Fatalf("batch %d, output %d: %v", n, i, err)
+					}
+				}
+			}
+			stats := opt.PlanStats()
+			if len(stats) != 2 {
+				t.Fatalf("%d plans", len(stats))
+			}
+			pl := opt.plans.plans[0]
+			inPlace := 0
+			for out, from := range c.want {
+				si := stepWriting(t, opt, out)
+				switch {
+				case from == "" && pl.inPlace[si] >= 0:
+					t.Errorf("%s takes the bytes of input %d", out, pl.inPlace[si])
+				case from == "" && pl.offset[si][0] >= 0:
+					// Its own buffer: no live value may share it.
+				case from != "":
+					inPlace++
+					if pl.inPlace[si] < 0 {
+						t.Errorf("%s does not take %s's bytes", out, from)
+					} else if src := stepWriting(t, opt, from); pl.offset[si][0] != pl.offset[src][0] {
+						t.Errorf("%s at offset %d, %s at %d: want the same", out, pl.offset[si][0], from, pl.offset[src][0])
+					}
+				}
+			}
+			if stats[0].InPlace != inPlace {
+				t.Errorf("PlanStat.InPlace %d, want %d", stats[0].InPlace, inPlace)
+			}
+		})
+	}
+}
+
+// TestInPlaceShrinksArena: where an elementwise step is the peak of
+// liveness, writing over its input saves a buffer. a stays live while b
+// becomes c: three buffers without in-place, two with.
+func TestInPlaceShrinksArena(t *testing.T) {
+	nodes := []*ir.Node{
+		node("Softmax", []string{"x"}, []string{"a"}),
+		node("Softmax", []string{"x"}, []string{"b"}),
+		node("Neg", []string{"b"}, []string{"c"}),
+		node("Add", []string{"a", "c"}, []string{"y"}),
+	}
+	opt, ref := compileBoth(t, inPlaceModel(nodes, nil, "y"))
+	x := randT(rand.New(rand.NewPCG(1, 3)), 16, 8)
+	for range 3 {
+		if err := closeTo(run1(t, opt, x), run1(t, ref, x), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := opt.PlanStats()[0]
+	const size = 16 * 8 * 4
+	if st.Values != 3 || st.InPlace != 1 || st.NaiveBytes != 3*size || st.ArenaBytes != 2*size {
+		t.Errorf("plan %+v, want 3 values (1 in place), naive %d, arena %d", st, 3*size, 2*size)
+	}
+}
+
+func TestAliasOK(t *testing.T) {
+	arena := make([]byte, 256)
+	at := func(off, n int) *tensor.Tensor {
+		h := &tensor.Tensor{}
+		h.Reset(tensor.Float32, tensor.Shape{n / 4}, arena[off:off+n:off+n])
+		return h
+	}
+	heap := tensor.New(tensor.Float32, 16)
+	region := arena[64:128]
+	for _, c := range []struct {
+		name string
+		args []*tensor.Tensor
+		ok   bool
+	}{
+		{"exact", []*tensor.Tensor{at(64, 64)}, true},
+		{"input on the heap", []*tensor.Tensor{heap}, true},
+		{"input elsewhere in the arena", []*tensor.Tensor{at(128, 64)}, true},
+		{"shorter", []*tensor.Tensor{at(64, 32)}, false},
+		{"shifted", []*tensor.Tensor{at(96, 64)}, false},
+		{"another input overlaps", []*tensor.Tensor{at(64, 64), at(0, 80)}, false},
+		{"nil inputs", []*tensor.Tensor{nil, at(64, 64)}, false},
+	} {
+		if got := aliasOK(c.args, 0, region); got != c.ok {
+			t.Errorf("%s: aliasOK %v, want %v", c.name, got, c.ok)
+		}
 	}
 }

@@ -18,6 +18,9 @@ type PlanStat struct {
 	ArenaBytes, NaiveBytes int
 	// Values is the number of intermediates placed in the arena.
 	Values int
+	// InPlace is how many of those write over the bytes of an input that
+	// dies at their step (ops.Planned.InPlace) instead of taking their own.
+	InPlace int
 }
 
 // PlanStats reports the memory plans recorded so far, oldest first (none
@@ -40,6 +43,11 @@ func (p *Program) PlanStats() []PlanStat {
 				if o >= 0 {
 					st.Values++
 				}
+			}
+		}
+		for si, k := range pl.inPlace {
+			if k >= 0 && pl.offset[si][0] >= 0 {
+				st.InPlace++
 			}
 		}
 		out = append(out, st)
@@ -89,6 +97,13 @@ func (p *Program) WriteDot(w io.Writer) error {
 		label := opName(st)
 		if a := st.node.Attr("activation"); a != nil && len(a.S) > 0 {
 			label += "\\n+" + string(a.S)
+		}
+		if a := st.node.Attr("steps"); a != nil && st.node.Domain == SinterDomain {
+			steps := make([]string, len(a.Strings))
+			for i, s := range a.Strings {
+				steps[i] = string(s)
+			}
+			label += "\\n" + strings.Join(steps, "→") // an ElementwiseChain
 		}
 		style := ""
 		if st.impl.Planned == nil {

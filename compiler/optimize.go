@@ -16,6 +16,18 @@ type pass struct {
 	run  func(o *optimizer) (int, error)
 }
 
+// late wraps a pass so that it runs in a round only when no pass before it
+// changed anything in that round: it sees the graph the other passes have
+// finished with, so it cannot take nodes a more specific rewrite wants.
+func late(run func(o *optimizer) (int, error)) func(o *optimizer) (int, error) {
+	return func(o *optimizer) (int, error) {
+		if o.roundChanges > 0 {
+			return 0, nil
+		}
+		return run(o)
+	}
+}
+
 // passes is the optimisation pipeline, in order.
 var passes = []pass{
 	{"identity-elimination", (*optimizer).eliminateIdentities},
@@ -32,6 +44,9 @@ var passes = []pass{
 	{"fuse-matmul-bias", (*optimizer).fuseMatMulBias},
 	{"fuse-residual-add", (*optimizer).fuseResidual},
 	{"fuse-activation", (*optimizer).fuseActivation},
+	// Last, and late: whatever elementwise nodes no epilogue or pattern
+	// took are fused into single-pass chains.
+	{"fuse-elementwise-chain", late((*optimizer).fuseElementwiseChain)},
 }
 
 // maxRounds bounds the fixed-point iteration: each round only removes
@@ -53,6 +68,8 @@ type optimizer struct {
 	g     *ir.Graph
 	reg   *ops.Registry
 	opset func(*ir.Node) (int64, bool)
+	// roundChanges counts the changes made so far in the current round.
+	roundChanges int
 }
 
 // optimize runs the pipeline on g (already a private copy of the graph
@@ -71,6 +88,7 @@ func optimize(g *ir.Graph, reg *ops.Registry, opset func(*ir.Node) (int64, bool)
 		}
 		changed := 0
 		for i, p := range passes {
+			o.roundChanges = changed
 			n, err := p.run(o)
 			if err != nil {
 				return stats, fmt.Errorf("pass %s: %w", p.name, err)

@@ -273,6 +273,21 @@ func (si *shapeInference) node(n *ir.Node) []*shapeInfo {
 			return si.matmul(n, n.Attr("transB") != nil && n.Attr("transB").I != 0)
 		case "Attention":
 			return si.attention(n)
+		case "ElementwiseChain":
+			// Input 0's shape, padded with leading 1s to the chain's least
+			// rank (a constant of higher rank broadcast against it).
+			if !xok {
+				return nil
+			}
+			pad := int(attrInt64(n, "rank", 0)) - len(x)
+			if pad < 0 {
+				pad = 0
+			}
+			out := make([]ir.Dim, 0, pad+len(x))
+			for range pad {
+				out = append(out, known(1))
+			}
+			return []*shapeInfo{shaped(append(out, x...))}
 		default: // elementwise and normalisation operators: input 0's shape
 			return same()
 		}

@@ -25,8 +25,9 @@ type Planned struct {
 	// retain anything it is given.
 	Infer func(in []*tensor.Tensor, out []OutSpec) error
 	// Run computes the outputs into out, which have the inferred types and
-	// shapes, hold arbitrary bytes (not zeroed), never overlap any input,
-	// and are nil for omitted outputs. Run is not called for a View.
+	// shapes, hold arbitrary bytes (not zeroed), never overlap any input
+	// (except out[0] exactly aliasing an input InPlace offers), and are nil
+	// for omitted outputs. Run is not called for a View.
 	Run func(in, out []*tensor.Tensor) error
 	// View marks an op whose single output is input 0's data under the
 	// inferred shape (Reshape, Flatten, Squeeze, Unsqueeze, Identity): the
@@ -34,6 +35,25 @@ type Planned struct {
 	// must report input 0's element type and a shape with the same element
 	// count.
 	View bool
+	// InPlace is the set of inputs whose storage output 0 may take: bit k
+	// set means Run stays correct when out[0] and in[k] are the very same
+	// bytes (same start, same length, so the same element type size and
+	// count), every other output and input still disjoint. The zero value
+	// offers nothing. A kernel may set bit k only if, at every element
+	// index i, it reads in[k][i] before writing out[0][i] and never reads
+	// an in[k] element after writing the output element at that index:
+	// plain elementwise loops qualify; anything that reads neighbours,
+	// broadcasts in[k], or makes several passes over out[0] while still
+	// reading in[k] does not. The memory planner (compiler/exec.go) uses
+	// it to give output 0 the arena bytes of an input that dies at this
+	// step; a run where sizes differ from the plan's simply does not alias.
+	InPlace uint64
+}
+
+// InPlaceOK reports whether output 0 may take the storage of input k (see
+// Planned.InPlace).
+func (p *Planned) InPlaceOK(k int) bool {
+	return k >= 0 && k < 64 && p.InPlace&(1<<uint(k)) != 0
 }
 
 // OutSpec is what Planned.Infer reports about one output.

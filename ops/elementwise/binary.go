@@ -292,6 +292,10 @@ func bindArith(k binKind) ops.BindFunc {
 		name := binNames[k]
 		pool := n.Pool
 		return n.Plan(&ops.Planned{
+			// Every path computes y[i] from the operands' elements at i
+			// (or broadcast ones) alone; an operand the output may alias
+			// has the output's size, so it is not broadcast.
+			InPlace: 1<<0 | 1<<1,
 			Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
 				var buf [bcInline]int
 				a, b, bs, err := lg.operands(in, buf[:])

@@ -3,6 +3,7 @@ package elementwise
 import (
 	"math"
 	"sync"
+	"unsafe"
 
 	kew "github.com/sinter-ml/sinter/kernels/elementwise"
 	"github.com/sinter-ml/sinter/kernels/parallel"
@@ -32,6 +33,7 @@ type work struct {
 	k       binKind
 	p       float64 // Pow's exponent
 	lo, hi  float32 // Clip's bounds
+	ch      *chain  // ElementwiseChain's steps
 }
 
 var works = sync.Pool{New: func() any {
@@ -62,7 +64,7 @@ func (w *work) run(pool *parallel.Pool, n int) {
 	} else {
 		pool.Run((n+fastChunk-1)/fastChunk, w.task)
 	}
-	w.fn, w.f = nil, nil
+	w.fn, w.f, w.ch = nil, nil, nil
 	w.o, w.a, w.b = nil, nil, nil
 	w.bc.ext = nil
 	works.Put(w)
@@ -71,8 +73,10 @@ func (w *work) run(pool *parallel.Pool, n int) {
 // unaryWork applies w.f to w.a.
 func unaryWork(w *work, lo, hi int) { w.f(w.o[lo:hi], w.a[lo:hi]) }
 
-// unary32 returns op's float32 kernel (dst and x of equal length, not
-// overlapping).
+// unary32 returns op's float32 kernel: dst and x of equal length, either
+// disjoint or the very same slice (every kernel here reads x[i] before it
+// writes dst[i] and reads no other element afterwards, which planUnary's
+// InPlace and the ElementwiseChain rely on).
 func unary32(op unaryOp) func(dst, x []float32) {
 	a, b := float32(op.alpha), float32(op.beta)
 	switch op.kind {
@@ -206,10 +210,38 @@ func unary32(op unaryOp) func(dst, x []float32) {
 	}
 }
 
+// expChunk is the number of elements exp32 keeps aside at a time when it
+// works in place: a multiple of every vector width, so that splitting
+// changes no result (see act32.go).
+const expChunk = 512
+
 // exp32 is kernels/elementwise.Exp with IEEE results outside its range
-// (where the kernel flushes to 0 or saturates).
+// (where the kernel flushes to 0 or saturates). dst may be x: it then
+// copies each chunk of x aside first, for the out-of-range fix-up.
 func exp32(dst, x []float32) {
-	kew.Exp(dst, x)
+	x = x[:len(dst)]
+	if len(dst) == 0 {
+		return
+	}
+	if unsafe.SliceData(dst) != unsafe.SliceData(x) {
+		kew.Exp(dst, x)
+		expFix(dst, x)
+		return
+	}
+	var t [expChunk]float32
+	for lo := 0; lo < len(x); lo += expChunk {
+		d := dst[lo:min(lo+expChunk, len(x))]
+		ts := t[:len(d)]
+		copy(ts, d)
+		kew.Exp(d, ts)
+		expFix(d, ts)
+	}
+}
+
+// expFix sets dst[i] = exp(x[i]) exactly where x[i] lies outside the
+// vector exp's range.
+func expFix(dst, x []float32) {
+	x = x[:len(dst)]
 	for i, v := range x {
 		if v < -87.33 || v > 88.37 {
 			dst[i] = float32(math.Exp(float64(v)))
@@ -316,15 +348,18 @@ func binScalar(k binKind, o, x []float32, s float32, swap bool) {
 }
 
 // clipWork clamps w.a to [w.lo, w.hi] (NaN stays NaN).
-func clipWork(w *work, lo, hi int) {
-	l, h := w.lo, w.hi
-	o := w.o[lo:hi]
-	for i, v := range w.a[lo:hi] {
-		if v < l {
-			v = l
+func clipWork(w *work, lo, hi int) { clip32(w.o[lo:hi], w.a[lo:hi], w.lo, w.hi) }
+
+// clip32 sets o = x raised to lo, then lowered to hi (NaN stays NaN; o may
+// be x): float32 Clip, with ±Inf for an open bound.
+func clip32(o, x []float32, lo, hi float32) {
+	x = x[:len(o)]
+	for i, v := range x {
+		if v < lo {
+			v = lo
 		}
-		if v > h {
-			v = h
+		if v > hi {
+			v = hi
 		}
 		o[i] = v
 	}

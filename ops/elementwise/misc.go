@@ -53,6 +53,10 @@ func bindVariadic(name string, k binKind, mean bool) ops.BindFunc {
 			})
 		}
 		return n.Plan(&ops.Planned{
+			// y = in[0] k in[1] reads both at y's index only; the later
+			// folds read y and in[i ≥ 2], so only the first two inputs
+			// may share y's storage.
+			InPlace: 1<<0 | 1<<1,
 			Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
 				in, err := inputs(in)
 				if err != nil {
@@ -222,6 +226,7 @@ func bindClip(n *ops.Node) (ops.Kernel, error) {
 	}
 	pool := n.Pool
 	return n.Plan(&ops.Planned{
+		InPlace: 1 << 0, // clamps x[i] into y[i]
 		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
 			if err := need(in, 1); err != nil {
 				return err
@@ -349,6 +354,7 @@ func bindPRelu(n *ops.Node) (ops.Kernel, error) {
 	legacy := n.Opset < 7
 	pool := n.Pool
 	return n.Plan(&ops.Planned{
+		InPlace: 1 << 0, // y has x's shape; y[i] depends on x[i] alone
 		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
 			if err := need(in, 2); err != nil {
 				return err

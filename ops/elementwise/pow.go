@@ -344,6 +344,9 @@ func bindPow(n *ops.Node) (ops.Kernel, error) {
 	mixed := n.Opset >= 12
 	pool := n.Pool
 	return n.Plan(&ops.Planned{
+		// y[i] depends on the base's element i alone (the exponent may
+		// have another type, so it is not offered).
+		InPlace: 1 << 0,
 		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
 			var buf [bcInline]int
 			a, e, es, err := lg.operands(in, buf[:])

@@ -10,27 +10,9 @@ func Register(r *ops.Registry) {
 	reg := func(op string, sinces []int64, bind ops.BindFunc) {
 		r.RegisterVersions("", op, sinces, bind)
 	}
-	v1613 := []int64{1, 6, 13}
 
 	// Unary math.
-	for _, u := range []struct {
-		op     string
-		kind   unaryKind
-		sinces []int64
-	}{
-		{"Abs", uAbs, v1613}, {"Neg", uNeg, v1613}, {"Reciprocal", uReciprocal, v1613},
-		{"Sqrt", uSqrt, v1613}, {"Exp", uExp, v1613}, {"Log", uLog, v1613},
-		{"Floor", uFloor, v1613}, {"Ceil", uCeil, v1613}, {"Round", uRound, []int64{11}},
-		{"Sign", uSign, []int64{9, 13}}, {"Erf", uErf, []int64{9, 13}},
-		{"Sin", uSin, []int64{7}}, {"Cos", uCos, []int64{7}}, {"Tan", uTan, []int64{7}},
-		{"Asin", uAsin, []int64{7}}, {"Acos", uAcos, []int64{7}}, {"Atan", uAtan, []int64{7}},
-		{"Sinh", uSinh, []int64{9}}, {"Cosh", uCosh, []int64{9}}, {"Asinh", uAsinh, []int64{9}},
-		{"Acosh", uAcosh, []int64{9}}, {"Atanh", uAtanh, []int64{9}},
-		{"Tanh", uTanh, v1613}, {"Sigmoid", uSigmoid, v1613},
-		{"Relu", uRelu, []int64{1, 6, 13, 14}},
-		{"Softplus", uSoftplus, []int64{1}}, {"Softsign", uSoftsign, []int64{1}},
-		{"HardSwish", uHardSwish, []int64{14}}, {"Mish", uMish, []int64{18}},
-	} {
+	for _, u := range plainUnary {
 		reg(u.op, u.sinces, bindUnary(u.kind))
 	}
 	// Written-out HardSwish/HardSigmoid the compiler recognises in models
@@ -51,6 +33,9 @@ func Register(r *ops.Registry) {
 	reg("HardSigmoid", []int64{1, 6}, bindUnaryAttrs(uHardSigmoid, []string{"alpha", "beta"}, []float32{0.2, 0.5}))
 	reg("ThresholdedRelu", []int64{10}, bindUnaryAttrs(uThresholdedRelu, []string{"alpha"}, []float32{1}))
 	reg("Shrink", []int64{9}, bindUnaryAttrs(uShrink, []string{"lambd", "bias"}, []float32{0.5, 0}))
+	// A chain of the float32 steps above applied in one pass over memory:
+	// what the compiler's fuse-elementwise-chain pass makes (chain.go).
+	r.Register("sinter", "ElementwiseChain", 1, bindChain)
 	reg("PRelu", []int64{1, 6, 7, 9, 16}, bindPRelu)
 	reg("Clip", []int64{1, 6, 11, 12, 13}, bindClip)
 
@@ -92,3 +77,28 @@ func Register(r *ops.Registry) {
 
 	registerOpset18Plus(r)
 }
+
+// plainUnary lists the unary operators without attributes, with the
+// versions at which their type lists grew: Register binds them and the
+// ElementwiseChain takes its steps of the same names from here.
+var plainUnary = []struct {
+	op     string
+	kind   unaryKind
+	sinces []int64
+}{
+	{"Abs", uAbs, v1613}, {"Neg", uNeg, v1613}, {"Reciprocal", uReciprocal, v1613},
+	{"Sqrt", uSqrt, v1613}, {"Exp", uExp, v1613}, {"Log", uLog, v1613},
+	{"Floor", uFloor, v1613}, {"Ceil", uCeil, v1613}, {"Round", uRound, []int64{11}},
+	{"Sign", uSign, []int64{9, 13}}, {"Erf", uErf, []int64{9, 13}},
+	{"Sin", uSin, []int64{7}}, {"Cos", uCos, []int64{7}}, {"Tan", uTan, []int64{7}},
+	{"Asin", uAsin, []int64{7}}, {"Acos", uAcos, []int64{7}}, {"Atan", uAtan, []int64{7}},
+	{"Sinh", uSinh, []int64{9}}, {"Cosh", uCosh, []int64{9}}, {"Asinh", uAsinh, []int64{9}},
+	{"Acosh", uAcosh, []int64{9}}, {"Atanh", uAtanh, []int64{9}},
+	{"Tanh", uTanh, v1613}, {"Sigmoid", uSigmoid, v1613},
+	{"Relu", uRelu, []int64{1, 6, 13, 14}},
+	{"Softplus", uSoftplus, []int64{1}}, {"Softsign", uSoftsign, []int64{1}},
+	{"HardSwish", uHardSwish, []int64{14}}, {"Mish", uMish, []int64{18}},
+}
+
+// v1613: the versions of operators whose type lists grew at opsets 6 and 13.
+var v1613 = []int64{1, 6, 13}

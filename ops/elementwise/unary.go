@@ -328,11 +328,14 @@ func sameAs(x *tensor.Tensor, out []ops.OutSpec) {
 
 // planUnary ends a bind function for op: its planned kernel applies op to
 // input 0. check, when not nil, refuses input types beyond op.supports.
+// Every path maps x[i] to y[i] alone (half types through a widened copy),
+// so the output may take the input's storage.
 func planUnary(n *ops.Node, op unaryOp, check func(dt tensor.DType) error) (ops.Kernel, error) {
 	f32 := unary32(op)
 	f64 := floatUnary[float64](op)
 	pool := n.Pool
 	return n.Plan(&ops.Planned{
+		InPlace: 1 << 0,
 		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
 			if err := need(in, 1); err != nil {
 				return err
