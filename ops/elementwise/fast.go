@@ -2,9 +2,9 @@ package elementwise
 
 import (
 	"math"
-	"sync"
 	"unsafe"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	kew "github.com/sinter-ml/sinter/kernels/elementwise"
 	"github.com/sinter-ml/sinter/kernels/parallel"
 )
@@ -36,7 +36,7 @@ type work struct {
 	ch      *chain  // ElementwiseChain's steps
 }
 
-var works = sync.Pool{New: func() any {
+var works = freelist.List[work]{New: func() *work {
 	w := new(work)
 	w.task = w.chunk
 	return w
@@ -44,7 +44,7 @@ var works = sync.Pool{New: func() any {
 
 // newWork returns a work computing with fn.
 func newWork(fn func(w *work, lo, hi int)) *work {
-	w := works.Get().(*work)
+	w := works.Get()
 	w.fn = fn
 	return w
 }
