@@ -77,7 +77,7 @@ func opName(st *step) string {
 // WriteDot writes the compiled program as a Graphviz digraph: one box per
 // step (fused operators show their activation), one ellipse per graph
 // input and output, and an edge per value passed between them, labelled
-// with its name.
+// with its name and, where inferred, its shape.
 func (p *Program) WriteDot(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "digraph %q {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=8];\n", p.name)
@@ -120,6 +120,9 @@ func (p *Program) WriteDot(w io.Writer) error {
 					name = st.node.Inputs[k]
 				} else {
 					name = slotName[s]
+				}
+				if d, ok := p.shapes[name]; ok {
+					name += "\n" + FormatShape(d)
 				}
 				fmt.Fprintf(&b, "  %s -> %s [label=%q];\n", src, id, name)
 			}

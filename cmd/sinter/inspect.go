@@ -2,22 +2,24 @@ package main
 
 import (
 	"fmt"
-	"github.com/sinter-ml/sinter/compiler"
-	"github.com/sinter-ml/sinter/kernels"
 	"io"
 	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/sinter-ml/sinter/compiler"
 	"github.com/sinter-ml/sinter/ir"
+	"github.com/sinter-ml/sinter/kernels"
 	"github.com/sinter-ml/sinter/runtime"
 )
 
-// cmdInspect: sinter inspect MODEL
+// cmdInspect: sinter inspect MODEL [-i [NAME=]FILE]... [--dot FILE] [--batch N]
 func cmdInspect(args []string, stdout io.Writer) error {
 	fs := newFlagSet("inspect")
 	mf := addModelFlags(fs)
+	var specs stringList
+	fs.Var(&specs, "i", "input `[NAME=]FILE` the memory plan is recorded with; inputs not given are synthesized")
 	dot := fs.String("dot", "", "write the compiled graph to `FILE` in Graphviz dot format")
 	batch := fs.Int("batch", 1, "first dim of the synthesized inputs the memory plan is recorded with, when symbolic")
 	pos, err := parseArgs(fs, args)
@@ -50,12 +52,18 @@ func cmdInspect(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	// One run on synthesized inputs records the memory plan to report.
+	// One run records the memory plan to report: on the given inputs, or
+	// on synthesized ones (symbolic dims 1, the first --batch), which a
+	// model with fixed-size windows may reject.
 	var planErr error
 	if *batch < 1 {
 		return usagef("inspect: --batch %d: want ≥ 1", *batch)
 	}
-	inputs, err := loadInputs(make([]string, len(s.Inputs())), s.Inputs(), true, *batch)
+	files, err := bindInputs(specs, s.Inputs())
+	if err != nil {
+		return err
+	}
+	inputs, err := loadInputs(files, s.Inputs(), true, *batch)
 	if err == nil {
 		_, err = s.Run(inputs)
 	}
@@ -84,7 +92,20 @@ func describePlan(w io.Writer, prog *compiler.Program, runErr error) error {
 		if st.NaiveBytes > 0 {
 			saved = fmt.Sprintf(", %.0f%% of the naive %s", 100*float64(st.ArenaBytes)/float64(st.NaiveBytes), formatBytes(int64(st.NaiveBytes)))
 		}
-		fmt.Fprintf(tw, "memory plan	%s: arena %s for %d values%s\n", st.Signature, formatBytes(int64(st.ArenaBytes)), st.Values, saved)
+		inPlace := ""
+		if st.InPlace > 0 {
+			inPlace = fmt.Sprintf(" (%d written in place)", st.InPlace)
+		}
+		fmt.Fprintf(tw, "memory plan	%s: arena %s for %d values%s%s\n", st.Signature, formatBytes(int64(st.ArenaBytes)), st.Values, inPlace, saved)
+	}
+	if sh := prog.Shapes(); len(sh) > 0 {
+		full := 0
+		for _, d := range sh {
+			if fullyKnown(d) {
+				full++
+			}
+		}
+		fmt.Fprintf(tw, "shapes inferred	%d values, %d with every dim known or symbolic\n", len(sh), full)
 	}
 	if prog.Passes() != nil {
 		un := prog.UnplannedOps()
@@ -304,4 +325,14 @@ func fusions(prog *compiler.Program) int {
 		}
 	}
 	return n
+}
+
+// fullyKnown reports whether every dim is a size or a symbol.
+func fullyKnown(dims []ir.Dim) bool {
+	for _, d := range dims {
+		if !d.Known && d.Param == "" {
+			return false
+		}
+	}
+	return true
 }

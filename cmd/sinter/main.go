@@ -3,7 +3,7 @@
 //
 //	sinter run MODEL [-i [NAME=]FILE]... [-o DIR] [--threads N] [--format npy|pb]
 //	sinter bench MODEL [-i [NAME=]FILE]... [--threads N] [--iters N] [--warmup N] [--batch N] [--json] [--cpuprofile FILE] [--memprofile FILE]
-//	sinter inspect MODEL
+//	sinter inspect MODEL [-i [NAME=]FILE]... [--dot FILE] [--batch N]
 //	sinter convert MODEL OUT.onnx
 //	sinter version
 //
@@ -32,7 +32,7 @@ var version = "dev"
 const usage = `usage:
   sinter run MODEL [-i [NAME=]FILE]... [-o DIR] [--threads N] [--format npy|pb]
   sinter bench MODEL [-i [NAME=]FILE]... [--threads N] [--iters N] [--warmup N] [--batch N] [--json] [--cpuprofile FILE] [--memprofile FILE]
-  sinter inspect MODEL
+  sinter inspect MODEL [-i [NAME=]FILE]... [--dot FILE] [--batch N]
   sinter convert MODEL OUT.onnx     (tree models become ONNX-ML)
   sinter version
 Model flags: --type auto|onnx|xgboost|lightgbm|sklearn, --output prediction|margin|prob|leaf
