@@ -14,7 +14,7 @@ import (
 // axis. Four-dimensional inputs use GridSample-16's sampler; other ranks
 // support linear and nearest.
 func bindGridSample20(n *ops.Node) (ops.Kernel, error) {
-	g := &gridSample{}
+	g := &gridSample{nd: true}
 	m, err := n.String("mode", "linear")
 	if err != nil {
 		return nil, err
@@ -29,81 +29,64 @@ func bindGridSample20(n *ops.Node) (ops.Kernel, error) {
 	default:
 		return nil, fmt.Errorf("GridSample: unsupported mode %q", m)
 	}
-	if g.padding, err = n.String("padding_mode", "zeros"); err != nil {
+	if err := g.attrs(n); err != nil {
 		return nil, err
 	}
-	switch g.padding {
-	case "zeros", "border", "reflection":
-	default:
-		return nil, fmt.Errorf("GridSample: unsupported padding_mode %q", g.padding)
-	}
-	ac, err := n.Int("align_corners", 0)
-	if err != nil {
-		return nil, err
-	}
-	g.alignCorners = ac != 0
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, grid := ops.Input(in, 0), ops.Input(in, 1)
-		var out *tensor.Tensor
-		var err error
-		if x != nil && x.Rank() == 4 {
-			out, err = g.run(x, grid)
-		} else {
-			out, err = g.runND(x, grid)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("GridSample: %w", err)
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+	return n.Plan(g.planned())
 }
 
-// runND samples over any number of spatial axes (linear or nearest).
-func (g *gridSample) runND(x, grid *tensor.Tensor) (*tensor.Tensor, error) {
+// checkND checks X and grid for sampling over any number of spatial axes
+// (linear or nearest); empty reports an output without elements.
+func (g *gridSample) checkND(x, grid *tensor.Tensor) (empty bool, err error) {
 	if x == nil || grid == nil {
-		return nil, fmt.Errorf("X and grid are required")
+		return false, fmt.Errorf("X and grid are required")
 	}
 	r := x.Rank() - 2
 	if r < 1 || grid.Rank() != r+2 {
-		return nil, fmt.Errorf("X %v and grid %v do not have matching ranks", x.Shape(), grid.Shape())
+		return false, fmt.Errorf("X %v and grid %v do not have matching ranks", x.Shape(), grid.Shape())
 	}
 	if g.mode == modeCubic {
-		return nil, fmt.Errorf("cubic mode needs 2 spatial axes, X has %d", r)
+		return false, fmt.Errorf("cubic mode needs 2 spatial axes, X has %d", r)
 	}
 	if !x.DType().IsNumeric() || !grid.DType().IsFloat() {
-		return nil, fmt.Errorf("unsupported types %v, %v", x.DType(), grid.DType())
+		return false, fmt.Errorf("unsupported types %v, %v", x.DType(), grid.DType())
 	}
 	xs, gs := x.Shape(), grid.Shape()
-	N, C := xs[0], xs[1]
-	in := xs[2:]
-	if gs[0] != N || gs[r+1] != r {
-		return nil, fmt.Errorf("grid shape %v does not match X %v", gs, xs)
+	if gs[0] != xs[0] || gs[r+1] != r {
+		return false, fmt.Errorf("grid shape %v does not match X %v", gs, xs)
 	}
-	outSp := gs[1 : r+1]
-	outShape := append(tensor.Shape{N, C}, outSp...)
-	if err := outShape.Check(); err != nil {
-		return nil, err
+	var buf [8]int
+	out := append(append(tensor.Shape(buf[:0]), xs[0], xs[1]), gs[1:r+1]...)
+	if err := out.Check(); err != nil {
+		return false, err
 	}
-	if outShape.NumElements() == 0 {
-		return tensor.New(x.DType(), outShape...), nil
+	if out.NumElements() == 0 {
+		return true, nil
 	}
-	for _, d := range in {
+	for _, d := range xs[2:] {
 		if d == 0 {
-			return nil, fmt.Errorf("cannot sample an empty image %v", xs)
+			return false, fmt.Errorf("cannot sample an empty image %v", xs)
 		}
 	}
-	data, err := tensor.ToFloat64(x)
-	if err != nil {
-		return nil, err
+	return false, nil
+}
+
+// sampleND samples over any number of spatial axes (linear or nearest):
+// it writes every element of out (N, C, D1'…Dr') from data (N, C, D1…Dr)
+// at the points of gd (N, D1'…Dr', r), computing in float64.
+func sampleND[T, G float32 | float64](g *gridSample, data []T, gd []G, out []T, xs, gs tensor.Shape) {
+	r := len(xs) - 2
+	N, C := xs[0], xs[1]
+	in := xs[2:]
+	I, O := in.NumElements(), gs[1:r+1].NumElements()
+	s := ndScratches.Get()
+	defer ndScratches.Put(s)
+	st := intsN(&s.st, r)
+	for a, v := r-1, 1; a >= 0; a-- {
+		st[a] = v
+		v *= in[a]
 	}
-	gd, err := tensor.ToFloat64(grid)
-	if err != nil {
-		return nil, err
-	}
-	I, O := in.NumElements(), outSp.NumElements()
-	st := ops.Strides(in)
-	out := make([]float64, outShape.NumElements())
-	lo, hi := make([]float64, r), make([]float64, r)
+	lo, hi := floatsN(&s.lo, r), floatsN(&s.hi, r)
 	for a := 0; a < r; a++ {
 		lo[a], hi[a] = -0.5, float64(in[a])-0.5
 		if g.alignCorners {
@@ -114,34 +97,33 @@ func (g *gridSample) runND(x, grid *tensor.Tensor) (*tensor.Tensor, error) {
 	// element offset contribution, or -1 for a zero-padded position.
 	index := func(a, c int) int {
 		switch g.padding {
-		case "zeros":
+		case padZeros:
 			if c < 0 || c >= in[a] {
 				return -1
 			}
-		case "border":
+		case padBorder:
 			c = clampIdx(c, in[a])
 		default:
 			c = clampIdx(int(reflect(float64(c), lo[a], hi[a])), in[a])
 		}
 		return c * st[a]
 	}
-	p := make([]float64, r)
-	base := make([]int, r)
-	frac := make([]float64, r)
+	p, frac, base := floatsN(&s.p, r), floatsN(&s.frac, r), intsN(&s.base, r)
+	acc := floatsN(&s.acc, C)
 	for n := 0; n < N; n++ {
 		for o := 0; o < O; o++ {
 			gp := gd[(n*O+o)*r : (n*O+o+1)*r]
 			nan, far := false, false
 			for a := 0; a < r; a++ {
-				v := g.denormalize(gp[r-1-a], in[a])
+				v := g.denormalize(float64(gp[r-1-a]), in[a])
 				if g.mode == modeNearest {
 					v = math.RoundToEven(v)
 				}
 				if v < lo[a] || v > hi[a] {
 					switch g.padding {
-					case "border":
+					case padBorder:
 						v = clampF(v, 0, float64(in[a]-1))
-					case "reflection":
+					case padReflection:
 						v = reflect(v, lo[a], hi[a])
 					}
 				}
@@ -155,7 +137,7 @@ func (g *gridSample) runND(x, grid *tensor.Tensor) (*tensor.Tensor, error) {
 					v = math.NaN()
 				}
 				for c := 0; c < C; c++ {
-					out[(n*C+c)*O+o] = v
+					out[(n*C+c)*O+o] = T(v)
 				}
 				continue
 			}
@@ -170,9 +152,11 @@ func (g *gridSample) runND(x, grid *tensor.Tensor) (*tensor.Tensor, error) {
 					off += k
 				}
 				for c := 0; c < C; c++ {
+					v := 0.0
 					if off >= 0 {
-						out[(n*C+c)*O+o] = data[(n*C+c)*I+off]
+						v = float64(data[(n*C+c)*I+off])
 					}
+					out[(n*C+c)*O+o] = T(v)
 				}
 				continue
 			}
@@ -180,6 +164,7 @@ func (g *gridSample) runND(x, grid *tensor.Tensor) (*tensor.Tensor, error) {
 				f := math.Floor(p[a])
 				base[a], frac[a] = int(f), p[a]-f
 			}
+			clear(acc)
 			// Sum over the 2^r corners of the cell.
 			for corner := 0; corner < 1<<r; corner++ {
 				w, off := 1.0, 0
@@ -201,12 +186,14 @@ func (g *gridSample) runND(x, grid *tensor.Tensor) (*tensor.Tensor, error) {
 					continue
 				}
 				for c := 0; c < C; c++ {
-					out[(n*C+c)*O+o] += w * data[(n*C+c)*I+off]
+					acc[c] += w * float64(data[(n*C+c)*I+off])
 				}
+			}
+			for c := 0; c < C; c++ {
+				out[(n*C+c)*O+o] = T(acc[c])
 			}
 		}
 	}
-	return tensor.FromFloat64(x.DType(), outShape, out)
 }
 
 // bindAffineGrid binds AffineGrid-20: from affine matrices theta (N, 2, 3)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -68,75 +69,149 @@ func bindRoiAlign(since int64) ops.BindFunc {
 				return nil, fmt.Errorf("RoiAlign: unsupported coordinate_transformation_mode %q", ctm)
 			}
 		}
-		return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-			out, err := r.run(ops.Input(in, 0), ops.Input(in, 1), ops.Input(in, 2))
-			if err != nil {
-				return nil, fmt.Errorf("RoiAlign: %w", err)
-			}
-			return []*tensor.Tensor{out}, nil
-		}, nil
+		return n.Plan(&ops.Planned{
+			Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+				if _, err := r.args(in); err != nil {
+					return fmt.Errorf("RoiAlign: %w", err)
+				}
+				if len(out) > 0 {
+					x, rois := in[0], in[1]
+					out[0].DType = x.DType()
+					out[0].Shape = append(out[0].Shape[:0], rois.Shape()[0], x.Shape()[1], r.outH, r.outW)
+				}
+				return nil
+			},
+			Run: func(in, out []*tensor.Tensor) error {
+				y := ops.Input(out, 0)
+				if y == nil {
+					return nil
+				}
+				if err := r.run(in, y); err != nil {
+					return fmt.Errorf("RoiAlign: %w", err)
+				}
+				return nil
+			},
+		})
 	}
 }
 
-func (r *roiAlign) run(x, rois, bi *tensor.Tensor) (*tensor.Tensor, error) {
+// args checks a call's inputs; empty reports an output of zeros (no
+// elements, or an empty feature map).
+func (r *roiAlign) args(in []*tensor.Tensor) (empty bool, err error) {
+	x, rois, bi := ops.Input(in, 0), ops.Input(in, 1), ops.Input(in, 2)
 	if x == nil || rois == nil || bi == nil {
-		return nil, fmt.Errorf("X, rois and batch_indices are required")
+		return false, fmt.Errorf("X, rois and batch_indices are required")
 	}
 	if x.Rank() != 4 {
-		return nil, fmt.Errorf("X must be 4-D, got %v", x.Shape())
+		return false, fmt.Errorf("X must be 4-D, got %v", x.Shape())
 	}
 	if !x.DType().IsFloat() || !rois.DType().IsFloat() {
-		return nil, fmt.Errorf("X and rois must be float, got %v and %v", x.DType(), rois.DType())
+		return false, fmt.Errorf("X and rois must be float, got %v and %v", x.DType(), rois.DType())
 	}
 	if rois.Rank() != 2 || rois.Shape()[1] != 4 {
-		return nil, fmt.Errorf("rois must have shape [num_rois, 4], got %v", rois.Shape())
+		return false, fmt.Errorf("rois must have shape [num_rois, 4], got %v", rois.Shape())
 	}
 	numRois := rois.Shape()[0]
 	if bi.Rank() != 1 || bi.Shape()[0] != numRois {
-		return nil, fmt.Errorf("batch_indices must have shape [%d], got %v", numRois, bi.Shape())
+		return false, fmt.Errorf("batch_indices must have shape [%d], got %v", numRois, bi.Shape())
 	}
-	batch, err := ops.Int64s(bi)
-	if err != nil {
-		return nil, fmt.Errorf("batch_indices: %w", err)
+	if bi.DType() != tensor.Int64 && bi.DType() != tensor.Int32 {
+		return false, fmt.Errorf("batch_indices: expected an int32 or int64 tensor, got %v", bi.DType())
 	}
 	xs := x.Shape()
 	N, C, H, W := xs[0], xs[1], xs[2], xs[3]
-	outShape := tensor.Shape{numRois, C, r.outH, r.outW}
+	var buf [4]int
+	outShape := append(tensor.Shape(buf[:0]), numRois, C, r.outH, r.outW)
 	if err := outShape.Check(); err != nil {
-		return nil, err
+		return false, err
 	}
-	for _, b := range batch {
-		if b < 0 || b >= int64(N) {
-			return nil, fmt.Errorf("batch index %d out of range [0, %d)", b, N)
+	for i := 0; i < numRois; i++ {
+		if b := batchIndex(bi, i); b < 0 || b >= int64(N) {
+			return false, fmt.Errorf("batch index %d out of range [0, %d)", b, N)
 		}
 	}
-	if outShape.NumElements() == 0 || H == 0 || W == 0 {
+	return outShape.NumElements() == 0 || H == 0 || W == 0, nil
+}
+
+// batchIndex reads element i of an int32 or int64 batch_indices.
+func batchIndex(bi *tensor.Tensor, i int) int64 {
+	if bi.DType() == tensor.Int32 {
+		return int64(bi.Int32s()[i])
+	}
+	return bi.Int64s()[i]
+}
+
+// roiSample is one bilinear sample: four taps of a feature map and their
+// weights.
+type roiSample struct {
+	pos [4]int
+	w   [4]float64
+}
+
+// roiScratch holds one run's samples of one roi.
+type roiScratch struct{ samples []roiSample }
+
+var roiScratches freelist.List[roiScratch]
+
+// run pools every roi of in into y, which has the shape Infer reported:
+// float32 and float64 features and rois in place, other float types
+// through float64 copies; every value is computed in float64.
+func (r *roiAlign) run(in []*tensor.Tensor, y *tensor.Tensor) error {
+	empty, err := r.args(in)
+	if err != nil {
+		return err
+	}
+	if empty {
 		// An empty feature map has nothing to sample: every bin is 0.
-		return tensor.New(x.DType(), outShape...), nil
+		clear(y.Bytes())
+		return nil
+	}
+	x, rois, bi := in[0], in[1], in[2]
+	s := roiScratches.Get()
+	defer roiScratches.Put(s)
+	switch {
+	case x.DType() == tensor.Float32 && rois.DType() == tensor.Float32:
+		return roiAlignInto(r, s, x.Float32s(), x.Shape(), rois.Float32s(), bi, y.Float32s())
+	case x.DType() == tensor.Float32 && rois.DType() == tensor.Float64:
+		return roiAlignInto(r, s, x.Float32s(), x.Shape(), rois.Float64s(), bi, y.Float32s())
+	case x.DType() == tensor.Float64 && rois.DType() == tensor.Float32:
+		return roiAlignInto(r, s, x.Float64s(), x.Shape(), rois.Float32s(), bi, y.Float64s())
+	case x.DType() == tensor.Float64 && rois.DType() == tensor.Float64:
+		return roiAlignInto(r, s, x.Float64s(), x.Shape(), rois.Float64s(), bi, y.Float64s())
 	}
 	data, err := tensor.ToFloat64(x)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rd, err := tensor.ToFloat64(rois)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := make([]float64, outShape.NumElements())
+	out := make([]float64, y.Len())
+	if err := roiAlignInto(r, s, data, x.Shape(), rd, bi, out); err != nil {
+		return err
+	}
+	t, err := tensor.FromFloat64(y.DType(), y.Shape(), out)
+	if err != nil {
+		return err
+	}
+	copy(y.Bytes(), t.Bytes())
+	return nil
+}
+
+// roiAlignInto writes every bin of every roi into out.
+func roiAlignInto[T, R float32 | float64](r *roiAlign, sc *roiScratch, data []T, xs tensor.Shape, rd []R, bi *tensor.Tensor, out []T) error {
+	C, H, W := xs[1], xs[2], xs[3]
+	numRois := len(rd) / 4
 	offset := 0.0
 	if r.halfPixel {
 		offset = 0.5
 	}
-	type sample struct {
-		pos [4]int
-		w   [4]float64
-	}
-	var samples []sample
 	for n := 0; n < numRois; n++ {
-		startW := rd[n*4]*r.spatialScale - offset
-		startH := rd[n*4+1]*r.spatialScale - offset
-		endW := rd[n*4+2]*r.spatialScale - offset
-		endH := rd[n*4+3]*r.spatialScale - offset
+		startW := float64(rd[n*4])*r.spatialScale - offset
+		startH := float64(rd[n*4+1])*r.spatialScale - offset
+		endW := float64(rd[n*4+2])*r.spatialScale - offset
+		endH := float64(rd[n*4+3])*r.spatialScale - offset
 		roiW, roiH := endW-startW, endH-startH
 		if !r.halfPixel {
 			roiW, roiH = math.Max(roiW, 1), math.Max(roiH, 1)
@@ -146,15 +221,15 @@ func (r *roiAlign) run(x, rois, bi *tensor.Tensor) (*tensor.Tensor, error) {
 		if r.samplingRatio == 0 {
 			gh, gw := math.Ceil(roiH/float64(r.outH)), math.Ceil(roiW/float64(r.outW))
 			if !(gh >= 0 && gh < 1<<16 && gw >= 0 && gw < 1<<16) {
-				return nil, fmt.Errorf("roi %d is too large or not finite", n)
+				return fmt.Errorf("roi %d is too large or not finite", n)
 			}
 			gridH, gridW = int(gh), int(gw)
 		}
 		if per := gridH * gridW; per > 0 && r.outH*r.outW > maxRoiSamples/per {
-			return nil, fmt.Errorf("roi %d needs more than %d samples", n, maxRoiSamples)
+			return fmt.Errorf("roi %d needs more than %d samples", n, maxRoiSamples)
 		}
 		count := max(gridH*gridW, 1)
-		samples = samples[:0]
+		samples := sc.samples[:0]
 		for ph := 0; ph < r.outH; ph++ {
 			for pw := 0; pw < r.outW; pw++ {
 				for iy := 0; iy < gridH; iy++ {
@@ -166,8 +241,10 @@ func (r *roiAlign) run(x, rois, bi *tensor.Tensor) (*tensor.Tensor, error) {
 				}
 			}
 		}
+		sc.samples = samples
+		b := int(batchIndex(bi, n))
 		for c := 0; c < C; c++ {
-			img := data[(int(batch[n])*C+c)*H*W : (int(batch[n])*C+c+1)*H*W]
+			img := data[(b*C+c)*H*W : (b*C+c+1)*H*W]
 			si := 0
 			for ph := 0; ph < r.outH; ph++ {
 				for pw := 0; pw < r.outW; pw++ {
@@ -177,32 +254,29 @@ func (r *roiAlign) run(x, rois, bi *tensor.Tensor) (*tensor.Tensor, error) {
 						s := samples[si]
 						si++
 						if r.max {
-							m := math.Max(math.Max(math.Max(s.w[0]*img[s.pos[0]], s.w[1]*img[s.pos[1]]), s.w[2]*img[s.pos[2]]), s.w[3]*img[s.pos[3]])
+							m := math.Max(math.Max(math.Max(s.w[0]*float64(img[s.pos[0]]), s.w[1]*float64(img[s.pos[1]])), s.w[2]*float64(img[s.pos[2]])), s.w[3]*float64(img[s.pos[3]]))
 							if first || m > v {
 								v = m
 							}
 							first = false
 						} else {
-							v += s.w[0]*img[s.pos[0]] + s.w[1]*img[s.pos[1]] + s.w[2]*img[s.pos[2]] + s.w[3]*img[s.pos[3]]
+							v += s.w[0]*float64(img[s.pos[0]]) + s.w[1]*float64(img[s.pos[1]]) + s.w[2]*float64(img[s.pos[2]]) + s.w[3]*float64(img[s.pos[3]])
 						}
 					}
 					if !r.max {
 						v /= float64(count)
 					}
-					out[((n*C+c)*r.outH+ph)*r.outW+pw] = v
+					out[((n*C+c)*r.outH+ph)*r.outW+pw] = T(v)
 				}
 			}
 		}
 	}
-	return tensor.FromFloat64(x.DType(), outShape, out)
+	return nil
 }
 
 // bilinearSample returns the four taps and weights of point (y, x), with the
 // RoiAlign border rules: points beyond one pixel outside weigh nothing.
-func bilinearSample(y, x float64, H, W int) (s struct {
-	pos [4]int
-	w   [4]float64
-}) {
+func bilinearSample(y, x float64, H, W int) (s roiSample) {
 	if y < -1 || y > float64(H) || x < -1 || x > float64(W) || H == 0 || W == 0 || math.IsNaN(x) || math.IsNaN(y) {
 		return
 	}

@@ -67,10 +67,6 @@ func parseAct(n *ops.Node) (actSpec, error) {
 	return s, nil
 }
 
-func (s actSpec) epilogue() *kgemm.Epilogue {
-	return &kgemm.Epilogue{Act: s.act, Alpha: s.alpha, Beta: s.beta}
-}
-
 // allF32 reports whether every present tensor is float32.
 func allF32(ts ...*tensor.Tensor) bool {
 	for _, t := range ts {

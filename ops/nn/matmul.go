@@ -352,43 +352,11 @@ func zeroPointed(x, zp *tensor.Tensor, perRow bool) ([]int32, error) {
 	return v, nil
 }
 
-func bindMatMulInteger(n *ops.Node) (ops.Kernel, error) {
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if len(in) < 2 || in[0] == nil || in[1] == nil {
-			return nil, fmt.Errorf("MatMulInteger needs inputs A and B")
-		}
-		var azp, bzp *tensor.Tensor
-		if len(in) > 2 {
-			azp = in[2]
-		}
-		if len(in) > 3 {
-			bzp = in[3]
-		}
-		for _, t := range []*tensor.Tensor{in[0], in[1]} {
-			if t.DType() != tensor.Uint8 && t.DType() != tensor.Int8 {
-				return nil, fmt.Errorf("MatMulInteger inputs must be int8 or uint8, got %v", t.DType())
-			}
-		}
-		p, err := planMatMul(in[0].Shape(), in[1].Shape())
-		if err != nil {
-			return nil, err
-		}
-		a, err := zeroPointed(in[0], azp, true)
-		if err != nil {
-			return nil, fmt.Errorf("MatMulInteger a_zero_point: %w", err)
-		}
-		b, err := zeroPointed(in[1], bzp, false)
-		if err != nil {
-			return nil, fmt.Errorf("MatMulInteger b_zero_point: %w", err)
-		}
-		c := make([]int32, p.out.NumElements())
-		mmRun(p, a, b, c)
-		return []*tensor.Tensor{fromSlice(c, p.out)}, nil
-	}, nil
-}
+// roundF32 rounds to nearest, ties to even, in float32.
+func roundF32(x float32) float32 { return float32(math.RoundToEven(float64(x))) }
 
-// scaleVals reads a float scale tensor as float32 values, reshaped for
-// broadcasting like zeroPointed.
+// scaleShape is the shape a QLinearMatMul scale broadcasts with: scalar
+// for one value, [n, 1] for a per-row vector of a matrix operand.
 func scaleShape(s *tensor.Tensor, perRow bool, rank int) tensor.Shape {
 	ss := s.Shape()
 	if s.Len() == 1 {
@@ -399,77 +367,3 @@ func scaleShape(s *tensor.Tensor, perRow bool, rank int) tensor.Shape {
 	}
 	return ss
 }
-
-func bindQLinearMatMul(n *ops.Node) (ops.Kernel, error) {
-	opset := n.Opset
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if len(in) < 8 {
-			return nil, fmt.Errorf("QLinearMatMul needs 8 inputs")
-		}
-		for i, t := range in[:8] {
-			if t == nil {
-				return nil, fmt.Errorf("QLinearMatMul input %d is missing", i)
-			}
-		}
-		a, as, azp, b, bs, bzp, ys, yzp := in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7]
-		for _, t := range []*tensor.Tensor{a, b, yzp} {
-			if t.DType() != tensor.Uint8 && t.DType() != tensor.Int8 {
-				return nil, fmt.Errorf("QLinearMatMul quantized inputs must be int8 or uint8, got %v", t.DType())
-			}
-		}
-		for _, t := range []*tensor.Tensor{as, bs, ys} {
-			// QLinearMatMul-21 also allows float16 and bfloat16 scales.
-			half := t.DType() == tensor.Float16 || t.DType() == tensor.BFloat16
-			if t.DType() != tensor.Float32 && !(half && opset >= 21) {
-				return nil, fmt.Errorf("QLinearMatMul scales must be float32, got %v", t.DType())
-			}
-		}
-		if ys.Len() != 1 || yzp.Len() != 1 {
-			return nil, fmt.Errorf("QLinearMatMul y_scale and y_zero_point must be scalars")
-		}
-		p, err := planMatMul(a.Shape(), b.Shape())
-		if err != nil {
-			return nil, err
-		}
-		av, err := zeroPointed(a, azp, true)
-		if err != nil {
-			return nil, fmt.Errorf("QLinearMatMul a_zero_point: %w", err)
-		}
-		bv, err := zeroPointed(b, bzp, false)
-		if err != nil {
-			return nil, fmt.Errorf("QLinearMatMul b_zero_point: %w", err)
-		}
-		acc := make([]int32, p.out.NumElements())
-		mmRun(p, av, bv, acc)
-		yscale := asF32(ys)[0]
-		yz, _ := intVals(yzp)
-		out := tensor.New(yzp.DType(), p.out...)
-		asd, bsd := asF32(as), asF32(bs)
-		if len(asd) == 1 && len(bsd) == 1 {
-			mult := asd[0] * bsd[0] / yscale
-			for i, v := range acc {
-				storeQuant(out, i, float64(roundF32(float32(v)*mult))+float64(yz[0]))
-			}
-			return []*tensor.Tensor{out}, nil
-		}
-		if a.Rank() < 2 || b.Rank() < 2 {
-			return nil, fmt.Errorf("QLinearMatMul: per-row/column scales need 2-D or higher operands")
-		}
-		sa := scaleShape(as, true, a.Rank())
-		sb := scaleShape(bs, false, b.Rank())
-		// a's scale is per row ([…, M, 1]), b's per column ([…, 1, N]); both
-		// broadcast over the output.
-		bsOut, err := ops.BroadcastShape(p.out, sa, sb)
-		if err != nil || !bsOut.Equal(p.out) {
-			return nil, fmt.Errorf("QLinearMatMul scale shapes %v and %v do not fit output %v", as.Shape(), bs.Shape(), p.out)
-		}
-		ops.BroadcastIndex(p.out, []tensor.Shape{sa, sb}, func(o int, offs []int) {
-			mult := asd[offs[0]] * bsd[offs[1]] / yscale
-			storeQuant(out, o, float64(roundF32(float32(acc[o])*mult))+float64(yz[0]))
-		})
-		return []*tensor.Tensor{out}, nil
-	}, nil
-}
-
-// roundF32 rounds to nearest, ties to even, in float32.
-func roundF32(x float32) float32 { return float32(math.RoundToEven(float64(x))) }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/sinter-ml/sinter/ops"
-	"github.com/sinter-ml/sinter/tensor"
 )
 
 // bindDFT20 binds DFT-20, where the axis moved from an attribute to the
@@ -28,37 +27,6 @@ func bindDFT20(n *ops.Node) (ops.Kernel, error) {
 	if inv == 1 && one == 1 {
 		return nil, fmt.Errorf("DFT: onesided inverse transforms are not defined")
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x := ops.Input(in, 0)
-		if x == nil {
-			return nil, fmt.Errorf("DFT: input is missing")
-		}
-		length := int64(-1)
-		if t := ops.Input(in, 1); t != nil && t.Len() > 0 {
-			v, err := ops.ScalarInt(t, "dft_length")
-			if err != nil {
-				return nil, fmt.Errorf("DFT: %w", err)
-			}
-			if v < 1 || v > tensor.MaxElements {
-				return nil, fmt.Errorf("DFT: dft_length %d must be positive", v)
-			}
-			length = v
-		}
-		axis := int64(-2)
-		if t := ops.Input(in, 2); t != nil {
-			v, err := ops.ScalarInt(t, "axis")
-			if err != nil {
-				return nil, fmt.Errorf("DFT: %w", err)
-			}
-			axis = v
-		}
-		if r := int64(x.Rank()); axis < -r || axis >= r-1 {
-			return nil, fmt.Errorf("DFT: axis %d out of range for input shape %v", axis, x.Shape())
-		}
-		out, err := dft(x, axis, int(length), inv == 1, one == 1)
-		if err != nil {
-			return nil, fmt.Errorf("DFT: %w", err)
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+	d := &dftOp{inverse: inv == 1, onesided: one == 1, axisInput: true}
+	return n.Plan(d.planned())
 }

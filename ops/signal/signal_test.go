@@ -14,7 +14,7 @@ func run(t *testing.T, op string, attrs []*ir.Attribute, in ...*tensor.Tensor) *
 	r := ops.NewRegistry()
 	r.ClaimOpset("", 17)
 	Register(r)
-	impl, err := r.Bind(&ops.Node{Node: &ir.Node{OpType: op, Attrs: attrs}, Opset: 17})
+	impl, err := r.Bind(&ops.Node{Node: &ir.Node{OpType: op, Attrs: attrs, Outputs: []string{"y"}}, Opset: 17})
 	if err != nil {
 		t.Fatal(err)
 	}
