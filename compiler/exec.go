@@ -45,6 +45,9 @@ var ErrValueOutput = errors.New("output is not a tensor")
 // the oldest is dropped beyond it.
 const maxPlans = 8
 
+// noBytes is the storage of every empty planned value.
+var noBytes = []byte{}
+
 // arenaAlign is the alignment of every arena offset: a cache line, which
 // also satisfies every element type and the SIMD kernels' preferences.
 const arenaAlign = 64
@@ -72,6 +75,7 @@ type frame struct {
 	hdr   []tensor.Tensor // per slot: recycled headers for planned values
 	specs [][]ops.OutSpec // per step
 	args  []*tensor.Tensor
+	vargs []ops.Value // a value kernel's arguments
 	outs  []*tensor.Tensor
 	arena []byte
 	// sizes records, during a recording run, the bytes of each planned
@@ -188,6 +192,7 @@ func (p *Program) newFrame() *frame {
 		maxOut = max(maxOut, len(st.out))
 	}
 	f.args = make([]*tensor.Tensor, 0, maxIn)
+	f.vargs = make([]ops.Value, maxIn)
 	f.outs = make([]*tensor.Tensor, maxOut)
 	return f
 }
@@ -443,13 +448,15 @@ func (p *Program) execKernel(f *frame, st *step) error {
 		}
 		return nil
 	}
-	vargs := make([]ops.Value, len(st.in))
+	vargs := f.vargs[:len(st.in)]
 	for k, s := range st.in {
+		vargs[k] = nil
 		if s >= 0 {
 			vargs[k] = f.vals[s]
 		}
 	}
 	outs, err := st.impl.Value(vargs)
+	clear(vargs) // keep no value alive past its slot
 	if err != nil {
 		return fmt.Errorf("%s: %w", st.label, err)
 	}
@@ -530,6 +537,13 @@ func (p *Program) execPlanned(f *frame, pl *plan, si int, st *step, dst []*tenso
 				dst[oi] = tensor.New(sp.DType, sp.Shape...)
 			}
 			outs[i] = dst[oi]
+			continue
+		}
+		if n == 0 {
+			// An empty value needs no storage: its header will do.
+			h := &f.hdr[s]
+			h.Reset(sp.DType, sp.Shape, noBytes)
+			outs[i] = h
 			continue
 		}
 		if pl != nil {

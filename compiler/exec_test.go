@@ -382,3 +382,36 @@ func TestAliasOK(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyIntermediates runs a graph whose intermediates are empty (a
+// slice of nothing, concatenated back on): planned runs must agree with
+// the unoptimised program and, once the plan is recorded, allocate
+// nothing (an empty value needs no storage).
+func TestEmptyIntermediates(t *testing.T) {
+	i64 := func(name string, v ...int64) *ir.Initializer {
+		return &ir.Initializer{Name: name, Tensor: tensor.From(v, len(v))}
+	}
+	m := inPlaceModel([]*ir.Node{
+		node("Slice", []string{"x", "s", "e", "ax"}, []string{"empty"}), // x[:, 3:3]
+		node("Neg", []string{"empty"}, []string{"neg"}),
+		node("Relu", []string{"x"}, []string{"r"}),
+		{OpType: "Concat", Inputs: []string{"neg", "r", "neg"}, Outputs: []string{"y"}, Attrs: []*ir.Attribute{attrInt("axis", 1)}},
+	}, []*ir.Initializer{i64("s", 3), i64("e", 3), i64("ax", 1)}, "y")
+	opt, ref := compileBoth(t, m)
+	x := randT(rand.New(rand.NewPCG(5, 6)), 3, 8)
+	dst := make([]*tensor.Tensor, 1)
+	for range 3 {
+		if err := opt.RunInto([]*tensor.Tensor{x}, dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := closeTo(dst[0], run1(t, ref, x), 0); err != nil {
+		t.Fatal(err)
+	}
+	if raceEnabled {
+		return
+	}
+	if a := testing.AllocsPerRun(10, func() { opt.RunInto([]*tensor.Tensor{x}, dst) }); a != 0 {
+		t.Errorf("%.1f allocations per run with empty intermediates, want 0", a)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/ir"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
@@ -32,6 +33,8 @@ type Program struct {
 	// tensor: Run then skips the planned executor.
 	valueOutputs atomic.Bool
 	plans        planCache
+	// uframes holds runUnplanned's frames between runs.
+	uframes freelist.List[uframe]
 	// outIndex[s] is the index of the graph output held in slot s, or -1.
 	outIndex []int
 }
@@ -201,7 +204,12 @@ func (p *Program) runUnplanned(inputs, hidden []ops.Value) ([]ops.Value, error) 
 	if len(hidden) < len(p.hiddenSlots) {
 		return nil, fmt.Errorf("graph %q needs %d captured values, got %d", p.name, len(p.hiddenSlots), len(hidden))
 	}
-	frame := make([]ops.Value, p.nslots)
+	uf := p.uframes.Get()
+	defer p.putUFrame(uf)
+	if len(uf.vals) != p.nslots {
+		uf.vals = make([]ops.Value, p.nslots)
+	}
+	frame := uf.vals
 	for i, s := range p.hiddenSlots {
 		frame[s] = hidden[i]
 	}
@@ -225,12 +233,10 @@ func (p *Program) runUnplanned(inputs, hidden []ops.Value) ([]ops.Value, error) 
 		frame[in.slot] = v
 	}
 
-	var targs []*tensor.Tensor
 	for si := range p.steps {
 		st := &p.steps[si]
-		var outs []ops.Value
 		if st.impl.Tensor != nil {
-			targs = targs[:0]
+			targs := uf.targs[:0]
 			for k, s := range st.in {
 				if s < 0 {
 					targs = append(targs, nil)
@@ -245,40 +251,51 @@ func (p *Program) runUnplanned(inputs, hidden []ops.Value) ([]ops.Value, error) 
 					return nil, fmt.Errorf("%s: input %d is a %s, want a tensor", st.label, k, kindOf(v))
 				}
 			}
+			uf.targs = targs
 			res, err := st.impl.Tensor(targs)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", st.label, err)
 			}
-			outs = make([]ops.Value, len(res))
-			for i, t := range res {
-				if t != nil {
-					outs[i] = t
+			if len(res) < len(st.out) {
+				return nil, fmt.Errorf("%s: kernel returned %d outputs, node declares %d", st.label, len(res), len(st.out))
+			}
+			for i, s := range st.out {
+				if s < 0 {
+					continue
 				}
+				if res[i] == nil {
+					return nil, fmt.Errorf("%s: kernel did not produce output %d (%q)", st.label, i, st.node.Outputs[i])
+				}
+				frame[s] = res[i]
 			}
 		} else {
-			vargs := make([]ops.Value, len(st.in))
+			if cap(uf.vargs) < len(st.in) {
+				uf.vargs = make([]ops.Value, len(st.in))
+			}
+			vargs := uf.vargs[:len(st.in)]
 			for k, s := range st.in {
+				vargs[k] = nil
 				if s >= 0 {
 					vargs[k] = frame[s]
 				}
 			}
-			var err error
-			outs, err = st.impl.Value(vargs)
+			outs, err := st.impl.Value(vargs)
+			clear(vargs)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", st.label, err)
 			}
-		}
-		if len(outs) < len(st.out) {
-			return nil, fmt.Errorf("%s: kernel returned %d outputs, node declares %d", st.label, len(outs), len(st.out))
-		}
-		for i, s := range st.out {
-			if s < 0 {
-				continue
+			if len(outs) < len(st.out) {
+				return nil, fmt.Errorf("%s: kernel returned %d outputs, node declares %d", st.label, len(outs), len(st.out))
 			}
-			if isNil(outs[i]) {
-				return nil, fmt.Errorf("%s: kernel did not produce output %d (%q)", st.label, i, st.node.Outputs[i])
+			for i, s := range st.out {
+				if s < 0 {
+					continue
+				}
+				if isNil(outs[i]) {
+					return nil, fmt.Errorf("%s: kernel did not produce output %d (%q)", st.label, i, st.node.Outputs[i])
+				}
+				frame[s] = outs[i]
 			}
-			frame[s] = outs[i]
 		}
 		for _, s := range st.release {
 			frame[s] = nil
@@ -303,6 +320,22 @@ func (p *Program) runUnplanned(inputs, hidden []ops.Value) ([]ops.Value, error) 
 		}
 	}
 	return res, nil
+}
+
+// uframe is runUnplanned's per-run memory: value slots and a step's
+// tensor arguments, reused through Program.uframes.
+type uframe struct {
+	vals  []ops.Value
+	targs []*tensor.Tensor
+	vargs []ops.Value
+}
+
+// putUFrame makes f free for a later run, dropping its references to the
+// run's values.
+func (p *Program) putUFrame(f *uframe) {
+	clear(f.vals)
+	clear(f.targs[:cap(f.targs)])
+	p.uframes.Put(f)
 }
 
 // checkInput verifies a value against the declared type where it is known:

@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/tensor"
 )
 
@@ -87,13 +88,27 @@ func (n *Node) PlanValue(p *Planned, k ValueKernel) (ValueKernel, error) {
 	return k, nil
 }
 
+// specLists recycles the OutSpec slices FromPlanned infers into, with
+// their shapes' storage: what remains of its allocations are the outputs.
+var specLists freelist.List[[]OutSpec]
+
 // FromPlanned returns a Kernel that allocates fresh outputs and runs p
 // into them: the form an unplanned executor uses. wanted has one entry per
 // declared output, false where the node omits it.
 func FromPlanned(p *Planned, wanted []bool) Kernel {
 	nout := len(wanted)
 	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		specs := make([]OutSpec, nout)
+		sl := specLists.Get()
+		defer specLists.Put(sl)
+		specs := *sl
+		if cap(specs) < nout {
+			specs = make([]OutSpec, nout)
+			*sl = specs
+		}
+		specs = specs[:nout]
+		for i := range specs {
+			specs[i].DType = tensor.Undefined
+		}
 		if err := p.Infer(in, specs); err != nil {
 			return nil, err
 		}

@@ -198,14 +198,16 @@ func ScalarInt(t *tensor.Tensor, name string) (int64, error) {
 	if t == nil {
 		return 0, fmt.Errorf("input %s is missing", name)
 	}
-	v, err := Int64s(t)
-	if err != nil {
-		return 0, fmt.Errorf("input %s: %w", name, err)
+	if dt := t.DType(); dt != tensor.Int64 && dt != tensor.Int32 {
+		return 0, fmt.Errorf("input %s: expected an int32 or int64 tensor, got %v", name, dt)
 	}
-	if len(v) != 1 {
+	if t.Len() != 1 {
 		return 0, fmt.Errorf("input %s must hold one value, has shape %v", name, t.Shape())
 	}
-	return v[0], nil
+	if t.DType() == tensor.Int32 {
+		return int64(t.Int32s()[0]), nil
+	}
+	return t.Int64s()[0], nil
 }
 
 // ScalarFloat reads a single-element numeric tensor as float64.
@@ -216,8 +218,8 @@ func ScalarFloat(t *tensor.Tensor, name string) (float64, error) {
 	if t.Len() != 1 {
 		return 0, fmt.Errorf("input %s must hold one value, has shape %v", name, t.Shape())
 	}
-	v, err := tensor.ToFloat64(t)
-	if err != nil {
+	var v [1]float64
+	if err := tensor.LoadFloat64(v[:], t); err != nil {
 		return 0, err
 	}
 	return v[0], nil

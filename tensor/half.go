@@ -43,3 +43,23 @@ func StoreHalf(dst *Tensor, src []float32) {
 		}
 	}
 }
+
+// LoadHalf decodes src, a Float16 or BFloat16 tensor, into dst[:src.Len()]
+// (exactly): the first step of a kernel that computes half-precision
+// tensors in float32, inverse of StoreHalf. Other dtypes leave dst alone.
+func LoadHalf(dst []float32, src *Tensor) {
+	switch src.DType() {
+	case Float16:
+		s := Data[Float16Bits](src)
+		dst = dst[:len(s)]
+		for i, v := range s {
+			dst[i] = v.Float32()
+		}
+	case BFloat16:
+		s := Data[BFloat16Bits](src)
+		dst = dst[:len(s)]
+		for i, v := range s {
+			dst[i] = v.Float32()
+		}
+	}
+}

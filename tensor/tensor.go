@@ -358,9 +358,20 @@ func (t *Tensor) Clone() *Tensor {
 }
 
 // ToFloat64 converts every element of a numeric or bool tensor to float64
-// (bool → 0/1; float16/bfloat16 decoded). It allocates.
+// (bool → 0/1; float16/bfloat16 decoded). It allocates; LoadFloat64 does
+// the same into a caller's slice.
 func ToFloat64(t *Tensor) ([]float64, error) {
 	out := make([]float64, t.Len())
+	if err := LoadFloat64(out, t); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// LoadFloat64 sets dst[:t.Len()] to t's elements converted as ToFloat64
+// does, without allocating. dst must hold at least t.Len() entries.
+func LoadFloat64(dst []float64, t *Tensor) error {
+	out := dst[:t.Len()]
 	switch t.dtype {
 	case Float32:
 		for i, v := range t.Float32s() {
@@ -386,6 +397,7 @@ func ToFloat64(t *Tensor) ([]float64, error) {
 		convert(out, Data[uint64](t))
 	case Bool:
 		for i, v := range t.Bools() {
+			out[i] = 0
 			if v {
 				out[i] = 1
 			}
@@ -399,9 +411,9 @@ func ToFloat64(t *Tensor) ([]float64, error) {
 			out[i] = float64(v.Float32())
 		}
 	default:
-		return nil, fmt.Errorf("tensor: cannot convert %v to float64", t.dtype)
+		return fmt.Errorf("tensor: cannot convert %v to float64", t.dtype)
 	}
-	return out, nil
+	return nil
 }
 
 func convert[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](dst []float64, src []T) {

@@ -126,6 +126,52 @@ func TestToFloat64(t *testing.T) {
 	}
 }
 
+// TestLoadFloat64 checks the non-allocating form of ToFloat64: every
+// element overwritten (bool false included), and no allocation.
+func TestLoadFloat64(t *testing.T) {
+	dst := []float64{9, 9, 9}
+	if err := LoadFloat64(dst, From([]bool{true, false})); err != nil || dst[0] != 1 || dst[1] != 0 || dst[2] != 9 {
+		t.Fatalf("bool: %v %v", dst, err)
+	}
+	h := New(Float16, 2)
+	Data[Float16Bits](h)[0], Data[Float16Bits](h)[1] = ToFloat16(1.5), ToFloat16(-2)
+	if err := LoadFloat64(dst, h); err != nil || dst[0] != 1.5 || dst[1] != -2 {
+		t.Fatalf("float16: %v %v", dst, err)
+	}
+	if err := LoadFloat64(dst, FromStrings([]string{"a"})); err == nil {
+		t.Fatal("string converted")
+	}
+	x := From([]int32{1, 2, 3})
+	if a := testing.AllocsPerRun(10, func() { LoadFloat64(dst, x) }); a != 0 {
+		t.Errorf("%v allocations per LoadFloat64", a)
+	}
+}
+
+// TestLoadHalf checks that LoadHalf inverts StoreHalf on representable
+// values, for both half types.
+func TestLoadHalf(t *testing.T) {
+	src := []float32{0, 1, -2.5, 65504, float32(math.Inf(-1)), float32(math.Ldexp(1, -24))}
+	for _, dt := range []DType{Float16, BFloat16} {
+		h := New(dt, len(src))
+		StoreHalf(h, src)
+		got := make([]float32, len(src)+1)
+		got[len(src)] = 7
+		LoadHalf(got, h)
+		for i, v := range src {
+			want := v
+			if dt == BFloat16 {
+				want = ToBFloat16(v).Float32()
+			}
+			if got[i] != want {
+				t.Errorf("%v element %d: %v, want %v", dt, i, got[i], want)
+			}
+		}
+		if got[len(src)] != 7 {
+			t.Errorf("%v: LoadHalf wrote past the tensor's elements", dt)
+		}
+	}
+}
+
 func TestScalar(t *testing.T) {
 	s := Scalar(int64(7))
 	if s.Rank() != 0 || s.Len() != 1 || s.Int64s()[0] != 7 {

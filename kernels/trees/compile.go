@@ -47,8 +47,8 @@ package trees
 import (
 	"fmt"
 	"math"
-	"sync"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/ir/ensemble"
 )
 
@@ -117,7 +117,6 @@ type Model struct {
 	f32        bool // comparisons in float32
 	acc32      bool
 	impl       runner
-	scratch    sync.Pool
 	maxTargets int
 	// forceBlocks disables the single-row path (tests, benchmarks).
 	forceBlocks bool
@@ -266,6 +265,9 @@ type compiled[T, A float32 | float64] struct {
 	nKey   int
 	kn8    []knode[uint32] // float32 perfect trees, eight interleaved (single rows)
 	kn8x   []knode[uint64] // the same for float64
+	// scratches holds run memory between calls (a free list, not a
+	// sync.Pool: see internal/freelist).
+	scratches freelist.List[scratch[T, A]]
 }
 
 type linTerm[A float32 | float64] struct {
@@ -282,6 +284,7 @@ func build[T, A float32 | float64](m *Model, e *ensemble.Ensemble) runner {
 	c := &compiled[T, A]{m: m, nodes: make([]node[T], 0, total), trees: make([]tree, len(e.Trees)),
 		leafVal: make([]A, total), leafSlot: make([]int32, total), entStart: []int32{0}, weights: make([]A, len(e.Trees)),
 		ktrees: make([]ktree, len(e.Trees))}
+	c.scratches.New = c.newScratch
 	if m.f32 {
 		c.cn32 = make([]cnode[uint32], total)
 	} else {

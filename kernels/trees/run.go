@@ -148,10 +148,10 @@ type scratch[T, A float32 | float64] struct {
 	list    []int32 // chain trees: rows still walking
 }
 
-func (c *compiled[T, A]) getScratch() *scratch[T, A] {
-	if s, ok := c.m.scratch.Get().(*scratch[T, A]); ok {
-		return s
-	}
+func (c *compiled[T, A]) getScratch() *scratch[T, A] { return c.scratches.Get() }
+
+// newScratch makes run memory for c's model (c.scratches.New).
+func (c *compiled[T, A]) newScratch() *scratch[T, A] {
 	m := c.m
 	stride := max(m.nf, 1)
 	return &scratch[T, A]{
@@ -526,7 +526,7 @@ func (c *compiled[T, A]) leafNodes(ti int, useKey bool, s *scratch[T, A], xs []T
 // block scores rows r0…r1 (at most one block).
 func (c *compiled[T, A]) block(in *Input, out *Outputs, r0, r1 int) {
 	s := c.getScratch()
-	defer c.m.scratch.Put(s)
+	defer c.scratches.Put(s)
 	n := r1 - r0
 	xs, st := c.rows(s, in, r0, r1)
 	acc, has := c.initAcc(s, n)
@@ -613,13 +613,13 @@ func (c *compiled[T, A]) smallBatch(in *Input, out *Outputs) {
 			for t := lo; t < hi; t++ {
 				c.leafNodes(t, useKey, s, xs, st, ti[t*nr:(t+1)*nr], ws.pos[:nr], ws.list[:nr])
 			}
-			m.scratch.Put(ws)
+			c.scratches.Put(ws)
 		})
 		acc, has := c.initAcc(s, nr)
 		for t := range c.trees {
 			c.addTree(t, ti[t*nr:(t+1)*nr], acc, has, in, r0, out)
 		}
 		c.finish(s, acc, nr, r0, out)
-		m.scratch.Put(s)
+		c.scratches.Put(s)
 	}
 }

@@ -17,7 +17,7 @@ func (c *compiled[T, A]) rowByRow(in *Input, out *Outputs) {
 	for r := 0; r < in.Rows; r++ {
 		c.oneRow(s, in, out, r)
 	}
-	c.m.scratch.Put(s)
+	c.scratches.Put(s)
 }
 
 func (c *compiled[T, A]) oneRow(s *scratch[T, A], in *Input, out *Outputs, r int) {

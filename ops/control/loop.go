@@ -87,7 +87,7 @@ func bindLoop(n *ops.Node) (ops.ValueKernel, error) {
 			}
 			copy(carried, outs[1:1+numCarried])
 			for k := range scans {
-				t, err := asTensor(outs[1+numCarried+k], fmt.Sprintf("Loop scan output %d", k))
+				t, err := asTensorAt(outs[1+numCarried+k], "Loop scan output", k)
 				if err != nil {
 					return nil, fmt.Errorf("Loop iteration %d: %w", i, err)
 				}

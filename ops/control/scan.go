@@ -109,7 +109,7 @@ func (s *scanBody) iterate(states []ops.Value, count int, elem func(t, j int) (*
 		}
 		copy(cur, res[:s.numState])
 		for k := range outs {
-			o, err := asTensor(res[s.numState+k], fmt.Sprintf("scan output %d", k))
+			o, err := asTensorAt(res[s.numState+k], "scan output", k)
 			if err != nil {
 				return nil, nil, fmt.Errorf("iteration %d: %w", t, err)
 			}
@@ -154,7 +154,7 @@ func bindScan9(n *ops.Node) (ops.ValueKernel, error) {
 		axes := make([]int, s.numScanIn)
 		count := -1
 		for j := range scanIn {
-			t, err := asTensor(in[s.numState+j], fmt.Sprintf("Scan scan input %d", j))
+			t, err := asTensorAt(in[s.numState+j], "Scan scan input", j)
 			if err != nil {
 				return nil, err
 			}
@@ -241,7 +241,7 @@ func bindScan8(n *ops.Node) (ops.ValueKernel, error) {
 		scanIn := make([]*tensor.Tensor, s.numScanIn)
 		batch, maxLen := -1, -1
 		for j := range scanIn {
-			t, err := asTensor(in[1+s.numState+j], fmt.Sprintf("Scan scan input %d", j))
+			t, err := asTensorAt(in[1+s.numState+j], "Scan scan input", j)
 			if err != nil {
 				return nil, err
 			}
@@ -256,7 +256,7 @@ func bindScan8(n *ops.Node) (ops.ValueKernel, error) {
 			scanIn[j] = t
 		}
 		for i := range states {
-			t, err := asTensor(in[1+i], fmt.Sprintf("Scan initial state %d", i))
+			t, err := asTensorAt(in[1+i], "Scan initial state", i)
 			if err != nil {
 				return nil, err
 			}
@@ -322,7 +322,7 @@ func bindScan8(n *ops.Node) (ops.ValueKernel, error) {
 				return nil, fmt.Errorf("Scan batch %d: %w", b, err)
 			}
 			for i, v := range final {
-				t, err := asTensor(v, fmt.Sprintf("Scan state %d", i))
+				t, err := asTensorAt(v, "Scan state", i)
 				if err != nil {
 					return nil, err
 				}

@@ -38,6 +38,15 @@ func asTensor(v ops.Value, what string) (*tensor.Tensor, error) {
 	return nil, fmt.Errorf("%s must be a tensor, got %s", what, kindOf(v))
 }
 
+// asTensorAt is asTensor for entry k of what (a name formatted only on
+// error, so that the loops calling it allocate nothing).
+func asTensorAt(v ops.Value, what string, k int) (*tensor.Tensor, error) {
+	if t, ok := v.(*tensor.Tensor); ok && t != nil {
+		return t, nil
+	}
+	return nil, fmt.Errorf("%s %d must be a tensor, got %s", what, k, kindOf(v))
+}
+
 // present reports whether v is a value rather than an omitted input.
 func present(v ops.Value) bool {
 	switch v := v.(type) {
@@ -75,11 +84,13 @@ func scalarInt64(v ops.Value, what string) (int64, error) {
 	if t.Len() != 1 {
 		return 0, fmt.Errorf("%s must hold one element, got shape %v", what, t.Shape())
 	}
-	vals, err := ops.Int64s(t)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", what, err)
+	switch t.DType() {
+	case tensor.Int64:
+		return t.Int64s()[0], nil
+	case tensor.Int32:
+		return int64(t.Int32s()[0]), nil
 	}
-	return vals[0], nil
+	return 0, fmt.Errorf("%s: expected an int32 or int64 tensor, got %v", what, t.DType())
 }
 
 // graphOutputType is the declared type of output i of the graph attribute

@@ -141,38 +141,67 @@ func arithSupports(k binKind, dt tensor.DType) bool {
 	return false
 }
 
+// binFns holds one binary operator's function for every element type
+// arithSupports allows (nil where it does not), made once when a node is
+// bound: a closure returned by a generic function carries the function's
+// dictionary, so making one per run would allocate.
+type binFns struct {
+	k   binKind
+	f32 func(a, b float32) float32
+	f64 func(a, b float64) float64
+	i8  func(a, b int8) int8
+	i16 func(a, b int16) int16
+	i32 func(a, b int32) int32
+	i64 func(a, b int64) int64
+	u8  func(a, b uint8) uint8
+	u16 func(a, b uint16) uint16
+	u32 func(a, b uint32) uint32
+	u64 func(a, b uint64) uint64
+}
+
+func newBinFns(k binKind) *binFns {
+	return &binFns{
+		k:   k,
+		f32: floatBin[float32](k), f64: floatBin[float64](k),
+		i8: signedBin[int8](k), i16: signedBin[int16](k), i32: signedBin[int32](k), i64: signedBin[int64](k),
+		u8: unsignedBin[uint8](k), u16: unsignedBin[uint16](k), u32: unsignedBin[uint32](k), u64: unsignedBin[uint64](k),
+	}
+}
+
 // arithInto sets y = a k b over their broadcast bc, for any type
 // arithSupports (y may be a when a is not broadcast).
-func arithInto(k binKind, bc *bcast, a, b, y *tensor.Tensor) {
+func arithInto(fn *binFns, bc *bcast, a, b, y *tensor.Tensor) {
 	switch a.DType() {
 	case tensor.Float32:
-		if fast32(k) {
-			arith32(k, bc, 0, bc.n, y.Float32s(), a.Float32s(), b.Float32s())
+		if fast32(fn.k) {
+			arith32(fn.k, bc, 0, bc.n, y.Float32s(), a.Float32s(), b.Float32s())
 			return
 		}
-		binBC(bc, 0, bc.n, y.Float32s(), a.Float32s(), b.Float32s(), floatBin[float32](k))
+		binBC(bc, 0, bc.n, y.Float32s(), a.Float32s(), b.Float32s(), fn.f32)
 	case tensor.Float64:
-		binBC(bc, 0, bc.n, y.Float64s(), a.Float64s(), b.Float64s(), floatBin[float64](k))
+		binBC(bc, 0, bc.n, y.Float64s(), a.Float64s(), b.Float64s(), fn.f64)
 	case tensor.Float16, tensor.BFloat16:
-		ys := make([]float32, bc.n)
-		binBC(bc, 0, bc.n, ys, widen(a).Float32s(), widen(b).Float32s(), floatBin[float32](k))
+		h := halfScratch.Get()
+		ys := h.buf(0, bc.n)
+		binBC(bc, 0, bc.n, ys, h.widen(1, a), h.widen(2, b), fn.f32)
 		tensor.StoreHalf(y, ys)
+		halfScratch.Put(h)
 	case tensor.Int8:
-		binBC(bc, 0, bc.n, tensor.Data[int8](y), tensor.Data[int8](a), tensor.Data[int8](b), signedBin[int8](k))
+		binBC(bc, 0, bc.n, tensor.Data[int8](y), tensor.Data[int8](a), tensor.Data[int8](b), fn.i8)
 	case tensor.Int16:
-		binBC(bc, 0, bc.n, tensor.Data[int16](y), tensor.Data[int16](a), tensor.Data[int16](b), signedBin[int16](k))
+		binBC(bc, 0, bc.n, tensor.Data[int16](y), tensor.Data[int16](a), tensor.Data[int16](b), fn.i16)
 	case tensor.Int32:
-		binBC(bc, 0, bc.n, tensor.Data[int32](y), tensor.Data[int32](a), tensor.Data[int32](b), signedBin[int32](k))
+		binBC(bc, 0, bc.n, tensor.Data[int32](y), tensor.Data[int32](a), tensor.Data[int32](b), fn.i32)
 	case tensor.Int64:
-		binBC(bc, 0, bc.n, tensor.Data[int64](y), tensor.Data[int64](a), tensor.Data[int64](b), signedBin[int64](k))
+		binBC(bc, 0, bc.n, tensor.Data[int64](y), tensor.Data[int64](a), tensor.Data[int64](b), fn.i64)
 	case tensor.Uint8:
-		binBC(bc, 0, bc.n, tensor.Data[uint8](y), tensor.Data[uint8](a), tensor.Data[uint8](b), unsignedBin[uint8](k))
+		binBC(bc, 0, bc.n, tensor.Data[uint8](y), tensor.Data[uint8](a), tensor.Data[uint8](b), fn.u8)
 	case tensor.Uint16:
-		binBC(bc, 0, bc.n, tensor.Data[uint16](y), tensor.Data[uint16](a), tensor.Data[uint16](b), unsignedBin[uint16](k))
+		binBC(bc, 0, bc.n, tensor.Data[uint16](y), tensor.Data[uint16](a), tensor.Data[uint16](b), fn.u16)
 	case tensor.Uint32:
-		binBC(bc, 0, bc.n, tensor.Data[uint32](y), tensor.Data[uint32](a), tensor.Data[uint32](b), unsignedBin[uint32](k))
+		binBC(bc, 0, bc.n, tensor.Data[uint32](y), tensor.Data[uint32](a), tensor.Data[uint32](b), fn.u32)
 	case tensor.Uint64:
-		binBC(bc, 0, bc.n, tensor.Data[uint64](y), tensor.Data[uint64](a), tensor.Data[uint64](b), unsignedBin[uint64](k))
+		binBC(bc, 0, bc.n, tensor.Data[uint64](y), tensor.Data[uint64](a), tensor.Data[uint64](b), fn.u64)
 	}
 }
 
@@ -291,6 +320,7 @@ func bindArith(k binKind) ops.BindFunc {
 		}
 		name := binNames[k]
 		pool := n.Pool
+		fn := newBinFns(k)
 		return n.Plan(&ops.Planned{
 			// Every path computes y[i] from the operands' elements at i
 			// (or broadcast ones) alone; an operand the output may alias
@@ -332,7 +362,7 @@ func bindArith(k binKind) ops.BindFunc {
 				}
 				var bc bcast
 				bc.init(y.Shape(), a.Shape(), bs)
-				arithInto(k, &bc, a, b, y)
+				arithInto(fn, &bc, a, b, y)
 				return nil
 			},
 		})
@@ -398,60 +428,80 @@ func cmpFn[T cmp.Ordered](k cmpKind) func(a, b T) bool {
 	return nil
 }
 
-// cmp32 holds the float32 comparisons as plain functions (a closure made by
-// the generic cmpFn carries its dictionary: an allocation per call).
-var cmp32 = [...]func(a, b float32) bool{
-	cEq: func(a, b float32) bool { return a == b },
-	cGt: func(a, b float32) bool { return a > b },
-	cLt: func(a, b float32) bool { return a < b },
-	cGe: func(a, b float32) bool { return a >= b },
-	cLe: func(a, b float32) bool { return a <= b },
+// cmpFns holds one comparison's function for every element type, made
+// once when a node is bound (see binFns).
+type cmpFns struct {
+	f32 func(a, b float32) bool
+	f64 func(a, b float64) bool
+	i8  func(a, b int8) bool
+	i16 func(a, b int16) bool
+	i32 func(a, b int32) bool
+	i64 func(a, b int64) bool
+	u8  func(a, b uint8) bool
+	u16 func(a, b uint16) bool
+	u32 func(a, b uint32) bool
+	u64 func(a, b uint64) bool
+	str func(a, b string) bool
 }
+
+func newCmpFns(k cmpKind) *cmpFns {
+	return &cmpFns{
+		f32: cmpFn[float32](k), f64: cmpFn[float64](k),
+		i8: cmpFn[int8](k), i16: cmpFn[int16](k), i32: cmpFn[int32](k), i64: cmpFn[int64](k),
+		u8: cmpFn[uint8](k), u16: cmpFn[uint16](k), u32: cmpFn[uint32](k), u64: cmpFn[uint64](k),
+		str: cmpFn[string](k),
+	}
+}
+
+func boolEq(x, y bool) bool { return x == y }
 
 // cmpSupports reports whether k is defined on element type dt.
 func cmpSupports(k cmpKind, dt tensor.DType) bool {
 	return dt.IsFloat() || dt.IsInt() || dt == tensor.String || (dt == tensor.Bool && k == cEq)
 }
 
-// compareInto sets the bool tensor y to a k b, broadcasting B as if of
+// compareInto sets the bool tensor y to a fn b, broadcasting B as if of
 // shape bs.
-func compareInto(k cmpKind, a, b, y *tensor.Tensor, bs tensor.Shape) {
+func compareInto(fn *cmpFns, a, b, y *tensor.Tensor, bs tensor.Shape) {
 	var bcv bcast
 	bc := &bcv
 	bc.init(y.Shape(), a.Shape(), bs)
 	o := y.Bools()
 	switch a.DType() {
 	case tensor.Float32:
-		binBC(bc, 0, bc.n, o, a.Float32s(), b.Float32s(), cmp32[k])
+		binBC(bc, 0, bc.n, o, a.Float32s(), b.Float32s(), fn.f32)
 	case tensor.Float64:
-		binBC(bc, 0, bc.n, o, a.Float64s(), b.Float64s(), cmpFn[float64](k))
+		binBC(bc, 0, bc.n, o, a.Float64s(), b.Float64s(), fn.f64)
 	case tensor.Float16, tensor.BFloat16:
-		binBC(bc, 0, bc.n, o, widen(a).Float32s(), widen(b).Float32s(), cmpFn[float32](k))
+		h := halfScratch.Get()
+		binBC(bc, 0, bc.n, o, h.widen(0, a), h.widen(1, b), fn.f32)
+		halfScratch.Put(h)
 	case tensor.Int8:
-		binBC(bc, 0, bc.n, o, tensor.Data[int8](a), tensor.Data[int8](b), cmpFn[int8](k))
+		binBC(bc, 0, bc.n, o, tensor.Data[int8](a), tensor.Data[int8](b), fn.i8)
 	case tensor.Int16:
-		binBC(bc, 0, bc.n, o, tensor.Data[int16](a), tensor.Data[int16](b), cmpFn[int16](k))
+		binBC(bc, 0, bc.n, o, tensor.Data[int16](a), tensor.Data[int16](b), fn.i16)
 	case tensor.Int32:
-		binBC(bc, 0, bc.n, o, tensor.Data[int32](a), tensor.Data[int32](b), cmpFn[int32](k))
+		binBC(bc, 0, bc.n, o, tensor.Data[int32](a), tensor.Data[int32](b), fn.i32)
 	case tensor.Int64:
-		binBC(bc, 0, bc.n, o, tensor.Data[int64](a), tensor.Data[int64](b), cmpFn[int64](k))
+		binBC(bc, 0, bc.n, o, tensor.Data[int64](a), tensor.Data[int64](b), fn.i64)
 	case tensor.Uint8:
-		binBC(bc, 0, bc.n, o, tensor.Data[uint8](a), tensor.Data[uint8](b), cmpFn[uint8](k))
+		binBC(bc, 0, bc.n, o, tensor.Data[uint8](a), tensor.Data[uint8](b), fn.u8)
 	case tensor.Uint16:
-		binBC(bc, 0, bc.n, o, tensor.Data[uint16](a), tensor.Data[uint16](b), cmpFn[uint16](k))
+		binBC(bc, 0, bc.n, o, tensor.Data[uint16](a), tensor.Data[uint16](b), fn.u16)
 	case tensor.Uint32:
-		binBC(bc, 0, bc.n, o, tensor.Data[uint32](a), tensor.Data[uint32](b), cmpFn[uint32](k))
+		binBC(bc, 0, bc.n, o, tensor.Data[uint32](a), tensor.Data[uint32](b), fn.u32)
 	case tensor.Uint64:
-		binBC(bc, 0, bc.n, o, tensor.Data[uint64](a), tensor.Data[uint64](b), cmpFn[uint64](k))
+		binBC(bc, 0, bc.n, o, tensor.Data[uint64](a), tensor.Data[uint64](b), fn.u64)
 	case tensor.Bool:
-		binBC(bc, 0, bc.n, o, a.Bools(), b.Bools(), func(x, y bool) bool { return x == y })
+		binBC(bc, 0, bc.n, o, a.Bools(), b.Bools(), boolEq)
 	case tensor.String:
-		binBC(bc, 0, bc.n, o, a.Strings(), b.Strings(), cmpFn[string](k))
+		binBC(bc, 0, bc.n, o, a.Strings(), b.Strings(), fn.str)
 	}
 }
 
 func bindCompare(k cmpKind) ops.BindFunc {
 	return func(n *ops.Node) (ops.Kernel, error) {
+		fn := newCmpFns(k)
 		return planBinary(n, cmpNames[k],
 			func(a, b tensor.DType) (tensor.DType, error) {
 				if a != b {
@@ -462,7 +512,7 @@ func bindCompare(k cmpKind) ops.BindFunc {
 				}
 				return tensor.Bool, nil
 			},
-			func(a, b, y *tensor.Tensor, bs tensor.Shape) { compareInto(k, a, b, y, bs) })
+			func(a, b, y *tensor.Tensor, bs tensor.Shape) { compareInto(fn, a, b, y, bs) })
 	}
 }
 

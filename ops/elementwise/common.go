@@ -2,7 +2,9 @@ package elementwise
 
 import (
 	"fmt"
+	"unsafe"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/tensor"
 )
 
@@ -23,26 +25,45 @@ type Integer interface{ Signed | Unsigned }
 // isHalf reports whether dt is computed by widening to float32.
 func isHalf(dt tensor.DType) bool { return dt == tensor.Float16 || dt == tensor.BFloat16 }
 
-// widen returns a float32 copy of a float16/bfloat16 tensor; other tensors
-// are returned unchanged.
-func widen(t *tensor.Tensor) *tensor.Tensor {
-	switch t.DType() {
-	case tensor.Float16:
-		out := tensor.New(tensor.Float32, t.Shape()...)
-		o := out.Float32s()
-		for i, v := range tensor.Data[tensor.Float16Bits](t) {
-			o[i] = v.Float32()
-		}
-		return out
-	case tensor.BFloat16:
-		out := tensor.New(tensor.Float32, t.Shape()...)
-		o := out.Float32s()
-		for i, v := range tensor.Data[tensor.BFloat16Bits](t) {
-			o[i] = v.Float32()
-		}
-		return out
+// halves is float32 working memory for the float16 and bfloat16 paths,
+// which decode their operands, compute in float32 and round once. Kernels
+// take one from halfScratch and put it back, so that steady-state runs
+// allocate nothing.
+type halves struct {
+	bufs [4][]float32
+	hdr  tensor.Tensor // see widenTensor
+}
+
+var halfScratch freelist.List[halves]
+
+// buf returns slot i's buffer with n elements (contents arbitrary).
+func (h *halves) buf(i, n int) []float32 {
+	if cap(h.bufs[i]) < n {
+		h.bufs[i] = make([]float32, n)
 	}
-	return t
+	return h.bufs[i][:n]
+}
+
+// widen returns t's elements as float32: decoded into slot i's buffer for
+// a float16 or bfloat16 t, t's own storage for a float32 one.
+func (h *halves) widen(i int, t *tensor.Tensor) []float32 {
+	if t.DType() == tensor.Float32 {
+		return t.Float32s()
+	}
+	b := h.buf(i, t.Len())
+	tensor.LoadHalf(b, t)
+	return b
+}
+
+// widenTensor is widen returning a Float32 tensor of t's shape (the
+// halves' one reusable header), or t itself when it is not half-precision.
+func (h *halves) widenTensor(i int, t *tensor.Tensor) *tensor.Tensor {
+	if !isHalf(t.DType()) {
+		return t
+	}
+	b := h.widen(i, t)
+	h.hdr.Reset(tensor.Float32, t.Shape(), unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(b))), 4*len(b)))
+	return &h.hdr
 }
 
 // need checks that in holds at least k entries and that the first k are
@@ -87,8 +108,8 @@ func scalarFloat(t *tensor.Tensor) (float64, error) {
 	if t.Len() != 1 {
 		return 0, fmt.Errorf("expected a scalar, got shape %v", t.Shape())
 	}
-	v, err := tensor.ToFloat64(t)
-	if err != nil {
+	var v [1]float64
+	if err := tensor.LoadFloat64(v[:], t); err != nil {
 		return 0, err
 	}
 	return v[0], nil

@@ -174,7 +174,8 @@ func bindDropout(n *ops.Node) (ops.Kernel, error) {
 				}
 			default:
 				sc := float32(scale)
-				xs := widen(x).Float32s()
+				h := halfScratch.Get()
+				xs := h.widen(0, x)
 				yo := xs
 				if x.DType() == tensor.Float32 {
 					yo = out[0].Float32s()
@@ -186,6 +187,7 @@ func bindDropout(n *ops.Node) (ops.Kernel, error) {
 					yo[i] = v * sc
 				}
 				tensor.StoreHalf(out[0], yo)
+				halfScratch.Put(h)
 			}
 			return nil
 		},

@@ -17,6 +17,7 @@ func bindVariadic(name string, k binKind, mean bool) ops.BindFunc {
 	return func(n *ops.Node) (ops.Kernel, error) {
 		nin := n.NumInputs()
 		pool := n.Pool
+		fn := newBinFns(k)
 		// inputs checks the node's inputs and returns the declared ones.
 		inputs := func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 			if len(in) > nin {
@@ -98,25 +99,27 @@ func bindVariadic(name string, k binKind, mean bool) ops.BindFunc {
 					}
 				case tensor.Float16, tensor.BFloat16:
 					// Accumulate in float32, round once.
-					o := make([]float32, y.Len())
+					h := halfScratch.Get()
+					o := h.buf(0, y.Len())
 					var bc bcast
 					bc.init(os, in[0].Shape(), in[1].Shape())
-					arith32(k, &bc, 0, bc.n, o, widen(in[0]).Float32s(), widen(in[1]).Float32s())
+					arith32(k, &bc, 0, bc.n, o, h.widen(1, in[0]), h.widen(2, in[1]))
 					for _, t := range in[2:] {
 						bc.init(os, os, t.Shape())
-						arith32(k, &bc, 0, bc.n, o, o, widen(t).Float32s())
+						arith32(k, &bc, 0, bc.n, o, o, h.widen(1, t))
 					}
 					if mean {
 						divide(o, float32(len(in)))
 					}
 					tensor.StoreHalf(y, o)
+					halfScratch.Put(h)
 				default:
 					var bc bcast
 					bc.init(os, in[0].Shape(), in[1].Shape())
-					arithInto(k, &bc, in[0], in[1], y)
+					arithInto(fn, &bc, in[0], in[1], y)
 					for _, t := range in[2:] {
 						bc.init(os, os, t.Shape())
-						arithInto(k, &bc, y, t, y)
+						arithInto(fn, &bc, y, t, y)
 					}
 					if mean && y.DType() == tensor.Float64 {
 						divide(y.Float64s(), float64(len(in)))
@@ -172,17 +175,18 @@ func clipInto(x, lo, hi, y *tensor.Tensor) {
 	case tensor.Float64:
 		clipT[float64](x, lo, hi, y)
 	case tensor.Float16, tensor.BFloat16:
-		var wl, wh *tensor.Tensor
+		h := halfScratch.Get()
+		var l, u float32
 		if lo != nil {
-			wl = widen(lo)
+			l = h.widen(0, lo)[0]
 		}
 		if hi != nil {
-			wh = widen(hi)
+			u = h.widen(0, hi)[0]
 		}
-		xw := widen(x)
-		yw := tensor.New(tensor.Float32, x.Shape()...)
-		clipT[float32](xw, wl, wh, yw)
-		tensor.StoreHalf(y, yw.Float32s())
+		ys := h.buf(1, x.Len())
+		clipSlice(ys, h.widen(2, x), l, u, lo != nil, hi != nil)
+		tensor.StoreHalf(y, ys)
+		halfScratch.Put(h)
 	case tensor.Int8:
 		clipT[int8](x, lo, hi, y)
 	case tensor.Int16:
@@ -313,9 +317,11 @@ func preluInto(bc *bcast, x, s, y *tensor.Tensor) {
 	case tensor.Float64:
 		binBC(bc, 0, bc.n, y.Float64s(), x.Float64s(), s.Float64s(), preluFn[float64])
 	case tensor.Float16, tensor.BFloat16:
-		ys := make([]float32, bc.n)
-		binBC(bc, 0, bc.n, ys, widen(x).Float32s(), widen(s).Float32s(), preluFn[float32])
+		h := halfScratch.Get()
+		ys := h.buf(0, bc.n)
+		binBC(bc, 0, bc.n, ys, h.widen(1, x), h.widen(2, s), preluFn[float32])
 		tensor.StoreHalf(y, ys)
+		halfScratch.Put(h)
 	case tensor.Int8:
 		binBC(bc, 0, bc.n, tensor.Data[int8](y), tensor.Data[int8](x), tensor.Data[int8](s), preluFn[int8])
 	case tensor.Int16:

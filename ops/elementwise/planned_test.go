@@ -576,3 +576,146 @@ func TestPoolMatchesInline(t *testing.T) {
 		}
 	}
 }
+
+// castTo returns x (float32) converted to dtype dt as Cast does.
+func castTo(t *testing.T, x *tensor.Tensor, dt tensor.DType) *tensor.Tensor {
+	t.Helper()
+	y, err := castTensor(x, dt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return y
+}
+
+// TestPlannedHalfAndIntegers runs operators on float16, bfloat16, float64
+// and integer inputs through their planned form, with outputs holding
+// garbage. Half-precision results must be the float32 operator's on the
+// decoded inputs, rounded once; float64 and integer results must match the
+// operator computed element by element. Steady-state runs allocate
+// nothing.
+func TestPlannedHalfAndIntegers(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	x := randF32(r, tensor.Shape{3, 4, 5})
+	y := randF32(r, tensor.Shape{4, 1})
+	lo, hi := tensor.Scalar(float32(-1)), tensor.Scalar(float32(2))
+	type opCase struct {
+		op    string
+		opset int64
+		in    []*tensor.Tensor // float32 originals
+	}
+	floatOps := []opCase{
+		{"Add", 14, []*tensor.Tensor{x, y}}, {"Sub", 14, []*tensor.Tensor{y, x}}, {"Mul", 14, []*tensor.Tensor{x, x}},
+		{"Div", 14, []*tensor.Tensor{x, y}}, {"Max", 13, []*tensor.Tensor{x, y}}, {"Sum", 13, []*tensor.Tensor{x, y, x}},
+		{"Mean", 13, []*tensor.Tensor{x, y}}, {"Clip", 13, []*tensor.Tensor{x, lo, hi}}, {"PRelu", 16, []*tensor.Tensor{x, y}},
+		{"Pow", 15, []*tensor.Tensor{x, y}}, {"Sigmoid", 13, []*tensor.Tensor{x}}, {"Neg", 13, []*tensor.Tensor{x}},
+		{"Sqrt", 13, []*tensor.Tensor{x}}, {"Less", 13, []*tensor.Tensor{x, y}}, {"Equal", 13, []*tensor.Tensor{x, x}},
+		{"IsNaN", 13, []*tensor.Tensor{x}},
+	}
+	for _, dt := range []tensor.DType{tensor.Float16, tensor.BFloat16} {
+		for _, c := range floatOps {
+			in := make([]*tensor.Tensor, len(c.in))
+			dec := make([]*tensor.Tensor, len(c.in)) // in, decoded to float32
+			for i, v := range c.in {
+				in[i] = castTo(t, v, dt)
+				dec[i] = castTo(t, in[i], tensor.Float32)
+			}
+			impl := bind(t, c.op, c.opset, nil, len(in), 1, nil)
+			got, err := runPlanned(t, impl, 1, in...)
+			if err != nil {
+				t.Fatalf("%s %v: %v", c.op, dt, err)
+			}
+			want, err := runPlanned(t, impl, 1, dec...)
+			if err != nil {
+				t.Fatalf("%s float32: %v", c.op, err)
+			}
+			w := want[0]
+			if w.DType() == tensor.Float32 {
+				w = castTo(t, w, dt)
+			}
+			if !sameBits(got[0], w) {
+				t.Errorf("%s %v: planned output differs from the float32 operator's, rounded", c.op, dt)
+			}
+			checkNoAllocs(t, fmt.Sprintf("%s %v", c.op, dt), impl, in, got)
+		}
+	}
+
+	ints := tensor.From([]int64{-7, -3, -1, 0, 1, 2, 5, 9, 100, -100, 3, 4}, 3, 4)
+	divs := tensor.From([]int64{3, -2, 5, 7}, 4)
+	type intCase struct {
+		op  string
+		in  []*tensor.Tensor
+		ref func(a, b int64) int64
+	}
+	for _, dt := range []tensor.DType{tensor.Float64, tensor.Int8, tensor.Int32, tensor.Int64, tensor.Uint8, tensor.Uint32} {
+		unsigned := dt == tensor.Uint8 || dt == tensor.Uint32
+		for _, c := range []intCase{
+			{"Add", []*tensor.Tensor{ints, divs}, func(a, b int64) int64 { return a + b }},
+			{"Sub", []*tensor.Tensor{ints, divs}, func(a, b int64) int64 { return a - b }},
+			{"Mul", []*tensor.Tensor{ints, divs}, func(a, b int64) int64 { return a * b }},
+			{"Max", []*tensor.Tensor{ints, divs}, func(a, b int64) int64 { return max(a, b) }},
+			{"Abs", []*tensor.Tensor{ints}, func(a, _ int64) int64 { return max(a, -a) }},
+			{"Relu", []*tensor.Tensor{ints}, func(a, _ int64) int64 { return max(a, 0) }},
+		} {
+			if unsigned && (c.op == "Abs" || c.op == "Relu" || c.op == "Sub") {
+				continue // negative values wrap: not this reference
+			}
+			opset := int64(14)
+			if c.op == "Max" || c.op == "Abs" {
+				opset = 13
+			}
+			in := make([]*tensor.Tensor, len(c.in))
+			src := make([]*tensor.Tensor, len(c.in))
+			for i, v := range c.in {
+				if unsigned {
+					w := tensor.New(tensor.Int64, v.Shape()...)
+					for j, n := range v.Int64s() {
+						w.Int64s()[j] = max(n, -n)
+					}
+					v = w
+				}
+				src[i] = v
+				in[i] = castTo(t, v, dt)
+			}
+			impl := bind(t, c.op, opset, nil, len(in), 1, nil)
+			got, err := runPlanned(t, impl, 1, in...)
+			if err != nil {
+				t.Fatalf("%s %v: %v", c.op, dt, err)
+			}
+			want := tensor.New(tensor.Int64, 3, 4)
+			a := src[0].Int64s()
+			for i := range want.Int64s() {
+				var b int64
+				if len(src) > 1 {
+					b = src[1].Int64s()[i%4]
+				}
+				want.Int64s()[i] = c.ref(a[i], b)
+			}
+			if !sameBits(got[0], castTo(t, want, dt)) {
+				t.Errorf("%s %v: %v, want %v", c.op, dt, castTo(t, got[0], tensor.Int64).Int64s(), want.Int64s())
+			}
+			checkNoAllocs(t, fmt.Sprintf("%s %v", c.op, dt), impl, in, got)
+		}
+	}
+}
+
+// checkNoAllocs holds impl's planned Infer and Run on in into out to zero
+// allocations once warm.
+func checkNoAllocs(t *testing.T, name string, impl ops.Impl, in, out []*tensor.Tensor) {
+	t.Helper()
+	if raceEnabled {
+		return
+	}
+	specs := make([]ops.OutSpec, 1)
+	step := func() {
+		if err := impl.Planned.Infer(in, specs); err != nil {
+			t.Fatal(err)
+		}
+		if err := impl.Planned.Run(in, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step()
+	if a := testing.AllocsPerRun(20, step); a != 0 {
+		t.Errorf("%s: %.1f allocations per run, want 0", name, a)
+	}
+}

@@ -304,8 +304,11 @@ func powInto(pool *parallel.Pool, a, e, y *tensor.Tensor, es tensor.Shape) error
 	case tensor.Float32:
 		return pow32(pool, y.Float32s(), a.Float32s(), y.Shape(), a.Shape(), es, e)
 	case tensor.Float16, tensor.BFloat16:
-		ys := make([]float32, y.Len())
-		if err := pow32(pool, ys, widen(a).Float32s(), y.Shape(), a.Shape(), es, e); err != nil {
+		// A half-precision exponent is widened too.
+		h := halfScratch.Get()
+		defer halfScratch.Put(h)
+		ys := h.buf(0, y.Len())
+		if err := pow32(pool, ys, h.widen(1, a), y.Shape(), a.Shape(), es, h.widenTensor(2, e)); err != nil {
 			return err
 		}
 		tensor.StoreHalf(y, ys)
@@ -378,20 +381,10 @@ func bindPow(n *ops.Node) (ops.Kernel, error) {
 			if err != nil {
 				return err
 			}
-			if err := powInto(pool, a, widenExp(a, e), out[0], es); err != nil {
+			if err := powInto(pool, a, e, out[0], es); err != nil {
 				return fmt.Errorf("Pow: %w", err)
 			}
 			return nil
 		},
 	})
-}
-
-// widenExp returns the exponent as Pow computes with it: a float16 or
-// bfloat16 exponent of a float16 or bfloat16 base is widened to float32
-// (other exponents are read as they are).
-func widenExp(a, e *tensor.Tensor) *tensor.Tensor {
-	if isHalf(a.DType()) && isHalf(e.DType()) {
-		return widen(e)
-	}
-	return e
 }

@@ -297,26 +297,48 @@ func (op unaryOp) supports(dt tensor.DType) bool {
 	return false
 }
 
-// unaryInts applies op to an integer tensor x into y (same type);
-// op.supports(x.DType()) holds.
-func (op unaryOp) unaryInts(x, y *tensor.Tensor) {
+// intUnary holds op's function for every integer element type (nil
+// where op is not defined on it), made once when a node is bound: a
+// closure returned by a generic function carries its dictionary, so making
+// one per run would allocate.
+type intUnary struct {
+	i8  func(int8) int8
+	i16 func(int16) int16
+	i32 func(int32) int32
+	i64 func(int64) int64
+	u8  func(uint8) uint8
+	u16 func(uint16) uint16
+	u32 func(uint32) uint32
+	u64 func(uint64) uint64
+}
+
+func newIntUnary(op unaryOp) *intUnary {
+	return &intUnary{
+		i8: signedUnary[int8](op), i16: signedUnary[int16](op), i32: signedUnary[int32](op), i64: signedUnary[int64](op),
+		u8: unsignedUnary[uint8](op), u16: unsignedUnary[uint16](op), u32: unsignedUnary[uint32](op), u64: unsignedUnary[uint64](op),
+	}
+}
+
+// run applies the operator to an integer tensor x into y (same type), whose
+// type the operator supports.
+func (f *intUnary) run(x, y *tensor.Tensor) {
 	switch x.DType() {
 	case tensor.Int8:
-		mapSlice(tensor.Data[int8](y), tensor.Data[int8](x), signedUnary[int8](op))
+		mapSlice(tensor.Data[int8](y), tensor.Data[int8](x), f.i8)
 	case tensor.Int16:
-		mapSlice(tensor.Data[int16](y), tensor.Data[int16](x), signedUnary[int16](op))
+		mapSlice(tensor.Data[int16](y), tensor.Data[int16](x), f.i16)
 	case tensor.Int32:
-		mapSlice(tensor.Data[int32](y), tensor.Data[int32](x), signedUnary[int32](op))
+		mapSlice(tensor.Data[int32](y), tensor.Data[int32](x), f.i32)
 	case tensor.Int64:
-		mapSlice(tensor.Data[int64](y), tensor.Data[int64](x), signedUnary[int64](op))
+		mapSlice(tensor.Data[int64](y), tensor.Data[int64](x), f.i64)
 	case tensor.Uint8:
-		mapSlice(tensor.Data[uint8](y), tensor.Data[uint8](x), unsignedUnary[uint8](op))
+		mapSlice(tensor.Data[uint8](y), tensor.Data[uint8](x), f.u8)
 	case tensor.Uint16:
-		mapSlice(tensor.Data[uint16](y), tensor.Data[uint16](x), unsignedUnary[uint16](op))
+		mapSlice(tensor.Data[uint16](y), tensor.Data[uint16](x), f.u16)
 	case tensor.Uint32:
-		mapSlice(tensor.Data[uint32](y), tensor.Data[uint32](x), unsignedUnary[uint32](op))
+		mapSlice(tensor.Data[uint32](y), tensor.Data[uint32](x), f.u32)
 	case tensor.Uint64:
-		mapSlice(tensor.Data[uint64](y), tensor.Data[uint64](x), unsignedUnary[uint64](op))
+		mapSlice(tensor.Data[uint64](y), tensor.Data[uint64](x), f.u64)
 	}
 }
 
@@ -333,6 +355,7 @@ func sameAs(x *tensor.Tensor, out []ops.OutSpec) {
 func planUnary(n *ops.Node, op unaryOp, check func(dt tensor.DType) error) (ops.Kernel, error) {
 	f32 := unary32(op)
 	f64 := floatUnary[float64](op)
+	ints := newIntUnary(op)
 	pool := n.Pool
 	return n.Plan(&ops.Planned{
 		InPlace: 1 << 0,
@@ -362,12 +385,14 @@ func planUnary(n *ops.Node, op unaryOp, check func(dt tensor.DType) error) (ops.
 			case tensor.Float64:
 				mapSlice(y.Float64s(), x.Float64s(), f64)
 			case tensor.Float16, tensor.BFloat16:
-				xs := widen(x).Float32s()
-				ys := make([]float32, len(xs))
+				h := halfScratch.Get()
+				xs := h.widen(0, x)
+				ys := h.buf(1, len(xs))
 				f32(ys, xs)
 				tensor.StoreHalf(y, ys)
+				halfScratch.Put(h)
 			default:
-				op.unaryInts(x, y)
+				ints.run(x, y)
 			}
 			return nil
 		},
@@ -444,9 +469,11 @@ func planPredicate(n *ops.Node, f func(float64) bool) (ops.Kernel, error) {
 			case tensor.Float64:
 				mapSlice(o, x.Float64s(), f)
 			default:
-				for i, v := range widen(x).Float32s() {
+				h := halfScratch.Get()
+				for i, v := range h.widen(0, x) {
 					o[i] = f(float64(v))
 				}
+				halfScratch.Put(h)
 			}
 			return nil
 		},

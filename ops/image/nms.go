@@ -3,8 +3,9 @@ package image
 import (
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -45,11 +46,16 @@ func nms(in []*tensor.Tensor, center bool) (*tensor.Tensor, error) {
 	}
 	maxOut := int64(0)
 	if t := ops.Input(in, 2); t != nil && t.Len() > 0 {
-		v, err := ops.Int64s(t)
-		if err != nil {
-			return nil, fmt.Errorf("max_output_boxes_per_class: %w", err)
+		var v int64
+		switch t.DType() {
+		case tensor.Int64:
+			v = t.Int64s()[0]
+		case tensor.Int32:
+			v = int64(t.Int32s()[0])
+		default:
+			return nil, fmt.Errorf("max_output_boxes_per_class: expected an int32 or int64 tensor, got %v", t.DType())
 		}
-		maxOut = max(v[0], 0)
+		maxOut = max(v, 0)
 	}
 	iouThr := 0.0
 	if t := ops.Input(in, 3); t != nil && t.Len() > 0 {
@@ -75,15 +81,17 @@ func nms(in []*tensor.Tensor, center bool) (*tensor.Tensor, error) {
 	if maxOut == 0 || nb*nc*nbox == 0 {
 		return tensor.New(tensor.Int64, 0, 3), nil
 	}
-	bd, err := tensor.ToFloat64(boxesT)
-	if err != nil {
+	w := nmsScratches.Get()
+	defer nmsScratches.Put(w)
+	bd := growTo(&w.bd, boxesT.Len())
+	if err := tensor.LoadFloat64(bd, boxesT); err != nil {
 		return nil, err
 	}
-	sd, err := tensor.ToFloat64(scoresT)
-	if err != nil {
+	sd := growTo(&w.sd, scoresT.Len())
+	if err := tensor.LoadFloat64(sd, scoresT); err != nil {
 		return nil, err
 	}
-	boxes := make([]box, nb*nbox)
+	boxes := growTo(&w.boxes, nb*nbox)
 	for i := range boxes {
 		v := bd[i*4 : i*4+4]
 		if center {
@@ -93,9 +101,9 @@ func nms(in []*tensor.Tensor, center bool) (*tensor.Tensor, error) {
 			boxes[i] = box{math.Min(v[1], v[3]), math.Min(v[0], v[2]), math.Max(v[1], v[3]), math.Max(v[0], v[2])}
 		}
 	}
-	var result []int64
-	cand := make([]int, 0, nbox)
-	var selected []int
+	result := w.result[:0]
+	cand := growTo(&w.cand, nbox)[:0]
+	selected := w.selected[:0]
 	for b := 0; b < nb; b++ {
 		bb := boxes[b*nbox : (b+1)*nbox]
 		for c := 0; c < nc; c++ {
@@ -107,7 +115,15 @@ func nms(in []*tensor.Tensor, center bool) (*tensor.Tensor, error) {
 				}
 			}
 			// Highest score first; ties keep the lower box index first.
-			sort.SliceStable(cand, func(i, j int) bool { return scores[cand[i]] > scores[cand[j]] })
+			slices.SortStableFunc(cand, func(i, j int) int {
+				switch {
+				case scores[i] > scores[j]:
+					return -1
+				case scores[j] > scores[i]:
+					return 1
+				}
+				return 0
+			})
 			selected = selected[:0]
 			for _, i := range cand {
 				if int64(len(selected)) >= maxOut {
@@ -127,9 +143,30 @@ func nms(in []*tensor.Tensor, center bool) (*tensor.Tensor, error) {
 			}
 		}
 	}
+	w.result, w.selected = result, selected
 	out := tensor.New(tensor.Int64, len(result)/3, 3)
 	copy(out.Int64s(), result)
 	return out, nil
+}
+
+// nmsScratch is NonMaxSuppression's working memory, reused through
+// nmsScratches so that a run allocates only its output.
+type nmsScratch struct {
+	bd, sd         []float64
+	boxes          []box
+	cand, selected []int
+	result         []int64
+}
+
+var nmsScratches freelist.List[nmsScratch]
+
+// growTo sets *s to n elements (contents arbitrary), reusing its storage.
+func growTo[T any](s *[]T, n int) []T {
+	if cap(*s) < n {
+		*s = make([]T, n)
+	}
+	*s = (*s)[:n]
+	return *s
 }
 
 // suppress reports whether the IOU of a and b exceeds thr.

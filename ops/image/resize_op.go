@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sync"
 	"sync/atomic"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -641,18 +641,17 @@ func narrow[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~u
 	}
 }
 
-// float64Scratch is pooled float64 working memory for the interpolation
-// passes. The pool keeps a steady stream of runs from allocating; what it
-// holds is at most one buffer per concurrent pass, and the garbage
-// collector may drop it.
+// float64Scratch is float64 working memory for the interpolation passes,
+// reused through float64Scratches so that steady-state runs allocate
+// nothing; the list holds at most one buffer per concurrent pass.
 type float64Scratch struct{ buf []float64 }
 
-var float64Scratches = sync.Pool{New: func() any { return new(float64Scratch) }}
+var float64Scratches freelist.List[float64Scratch]
 
 // getFloat64s returns scratch with len(buf) == n, contents arbitrary.
 // Return it with putFloat64s once nothing refers to buf.
 func getFloat64s(n int) *float64Scratch {
-	s := float64Scratches.Get().(*float64Scratch)
+	s := float64Scratches.Get()
 	if cap(s.buf) < n {
 		s.buf = make([]float64, n)
 	}

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/ir"
 	"github.com/sinter-ml/sinter/ir/ensemble"
+	"github.com/sinter-ml/sinter/kernels/trees"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -19,24 +21,83 @@ func registerGlue(r *ops.Registry) {
 	r.Register(ir.MLDomain, "LinearRegressor", 1, ops.WithArity(1, 1, 1, bindLinearRegressor))
 }
 
-// floatRows returns x as float64 values with shape [rows, cols] (a 1-D x is one row).
-func floatRows(x *tensor.Tensor) ([]float64, int, int, error) {
-	if x == nil {
-		return nil, 0, 0, fmt.Errorf("input is missing")
+// work is per-run memory of the ONNX-ML kernels, reused through works so
+// that steady-state runs allocate nothing.
+type work struct {
+	x      []float64 // an input converted to float64
+	s      []float64 // one row of scores
+	tmp    []float64 // a post transform's output
+	margin []float64 // raw class sums
+	cls    []int32   // predicted class indices
+	has    []bool
+	cols   []int     // per input: its columns
+	x32    []float32 // the columns the trees use, copied out of a wide X
+	x64    []float64 // the same for a float64 (or converted) X
+	proba  []float32 // probabilities of a classifier that does not output them
+	out    trees.Outputs
+}
+
+var works freelist.List[work]
+
+// getWork returns a work; putWork returns it, dropping its references to
+// caller data.
+func getWork() *work { return works.Get() }
+
+func putWork(w *work) {
+	w.out = trees.Outputs{}
+	works.Put(w)
+}
+
+// grow sets *s to n elements (contents arbitrary), reusing its storage.
+func grow[T any](s *[]T, n int) []T {
+	if cap(*s) < n {
+		*s = make([]T, n)
 	}
-	v, err := tensor.ToFloat64(x)
-	if err != nil {
-		return nil, 0, 0, err
+	*s = (*s)[:n]
+	return *s
+}
+
+// floats returns x's elements as float64: x's own storage when it is
+// float64, else converted into w.x.
+func (w *work) floats(x *tensor.Tensor) ([]float64, error) {
+	if x.DType() == tensor.Float64 {
+		return x.Float64s(), nil
+	}
+	v := grow(&w.x, x.Len())
+	if err := tensor.LoadFloat64(v, x); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// numeric reports whether tensor.LoadFloat64 converts dt.
+func numeric(dt tensor.DType) bool { return dt.IsFloat() || dt.IsInt() || dt == tensor.Bool }
+
+// rowsCols returns the [rows, cols] view of x the glue operators take (a
+// 1-D x is one row, a scalar one value), checking x is present, numeric
+// and of rank ≤ 2.
+func rowsCols(x *tensor.Tensor) (rows, cols int, err error) {
+	if x == nil {
+		return 0, 0, fmt.Errorf("input is missing")
+	}
+	if !numeric(x.DType()) {
+		return 0, 0, fmt.Errorf("tensor: cannot convert %v to float64", x.DType())
 	}
 	switch x.Rank() {
 	case 0:
-		return v, 1, 1, nil
+		return 1, 1, nil
 	case 1:
-		return v, 1, x.Shape()[0], nil
+		return 1, x.Shape()[0], nil
 	case 2:
-		return v, x.Shape()[0], x.Shape()[1], nil
+		return x.Shape()[0], x.Shape()[1], nil
 	}
-	return nil, 0, 0, fmt.Errorf("input has rank %d, want ≤ 2", x.Rank())
+	return 0, 0, fmt.Errorf("input has rank %d, want ≤ 2", x.Rank())
+}
+
+// sameShape reports x's shape as output 0's, of type dt.
+func sameShape(x *tensor.Tensor, dt tensor.DType, out []ops.OutSpec) {
+	out[0].DType = dt
+	out[0].Shape = append(out[0].Shape[:0], x.Shape()...)
 }
 
 // bcast returns p[j] for column j, with a single value applying to all.
@@ -67,25 +128,40 @@ func bindScaler(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, _, cols, err := floatRows(in[0])
-		if err != nil {
-			return nil, err
-		}
-		if err := checkParam("offset", offset, cols); err != nil {
-			return nil, err
-		}
-		if err := checkParam("scale", scale, cols); err != nil {
-			return nil, err
-		}
-		out := tensor.New(tensor.Float32, in[0].Shape()...)
-		y := out.Float32s()
-		for i, v := range x {
-			j := i % max(cols, 1)
-			y[i] = (float32(v) - bcast(offset, j, 0)) * bcast(scale, j, 1)
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			_, cols, err := rowsCols(in[0])
+			if err != nil {
+				return err
+			}
+			if err := checkParam("offset", offset, cols); err != nil {
+				return err
+			}
+			if err := checkParam("scale", scale, cols); err != nil {
+				return err
+			}
+			sameShape(in[0], tensor.Float32, out)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			_, cols, err := rowsCols(in[0])
+			if err != nil {
+				return err
+			}
+			w := getWork()
+			defer putWork(w)
+			x, err := w.floats(in[0])
+			if err != nil {
+				return err
+			}
+			y := out[0].Float32s()
+			for i, v := range x {
+				j := i % max(cols, 1)
+				y[i] = (float32(v) - bcast(offset, j, 0)) * bcast(scale, j, 1)
+			}
+			return nil
+		},
+	})
 }
 
 // Normalizer: per-row MAX, L1 or L2 normalisation, float32 output.
@@ -97,41 +173,59 @@ func bindNormalizer(n *ops.Node) (ops.Kernel, error) {
 	if norm != "MAX" && norm != "L1" && norm != "L2" {
 		return nil, fmt.Errorf("norm %q unknown", norm)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, rows, cols, err := floatRows(in[0])
-		if err != nil {
-			return nil, err
-		}
-		out := tensor.New(tensor.Float32, in[0].Shape()...)
-		y := out.Float32s()
-		for r := 0; r < rows; r++ {
-			row := x[r*cols : (r+1)*cols]
-			var d float64
-			switch norm {
-			case "MAX":
-				d = math.Inf(-1)
-				for _, v := range row {
-					d = math.Max(d, v)
-				}
-			case "L1":
-				for _, v := range row {
-					d += math.Abs(v)
-				}
-			case "L2":
-				for _, v := range row {
-					d += float64(v * v) // no FMA: same result on every architecture
-				}
-				d = math.Sqrt(d)
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if _, _, err := rowsCols(in[0]); err != nil {
+				return err
 			}
-			for j, v := range row {
-				if d != 0 {
-					v /= d
-				}
-				y[r*cols+j] = float32(v)
+			sameShape(in[0], tensor.Float32, out)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			rows, cols, err := rowsCols(in[0])
+			if err != nil {
+				return err
 			}
+			w := getWork()
+			defer putWork(w)
+			x, err := w.floats(in[0])
+			if err != nil {
+				return err
+			}
+			normalize(norm, x, out[0].Float32s(), rows, cols)
+			return nil
+		},
+	})
+}
+
+// normalize sets y to the rows of x (rows × cols) normalised by norm.
+func normalize(norm string, x []float64, y []float32, rows, cols int) {
+	for r := 0; r < rows; r++ {
+		row := x[r*cols : (r+1)*cols]
+		var d float64
+		switch norm {
+		case "MAX":
+			d = math.Inf(-1)
+			for _, v := range row {
+				d = math.Max(d, v)
+			}
+		case "L1":
+			for _, v := range row {
+				d += math.Abs(v)
+			}
+		case "L2":
+			for _, v := range row {
+				d += float64(v * v) // no FMA: same result on every architecture
+			}
+			d = math.Sqrt(d)
 		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+		for j, v := range row {
+			if d != 0 {
+				v /= d
+			}
+			y[r*cols+j] = float32(v)
+		}
+	}
 }
 
 // Binarizer: 1 where x > threshold, else 0, in x's type.
@@ -140,43 +234,42 @@ func bindBinarizer(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x := in[0]
-		out := tensor.New(x.DType(), x.Shape()...)
-		switch x.DType() {
-		case tensor.Float32:
-			y := out.Float32s()
-			for i, v := range x.Float32s() {
-				if v > th {
-					y[i] = 1
-				}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x := in[0]
+			switch x.DType() {
+			case tensor.Float32, tensor.Float64, tensor.Int64, tensor.Int32:
+			default:
+				return fmt.Errorf("Binarizer does not take %v", x.DType())
 			}
-		case tensor.Float64:
-			y := out.Float64s()
-			for i, v := range x.Float64s() {
-				if v > float64(th) {
-					y[i] = 1
-				}
+			sameShape(x, x.DType(), out)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x := in[0]
+			switch x.DType() {
+			case tensor.Float32:
+				binarize(out[0].Float32s(), x.Float32s(), func(v float32) bool { return v > th })
+			case tensor.Float64:
+				binarize(out[0].Float64s(), x.Float64s(), func(v float64) bool { return v > float64(th) })
+			case tensor.Int64:
+				binarize(out[0].Int64s(), x.Int64s(), func(v int64) bool { return float32(v) > th })
+			case tensor.Int32:
+				binarize(out[0].Int32s(), x.Int32s(), func(v int32) bool { return float32(v) > th })
 			}
-		case tensor.Int64:
-			y := out.Int64s()
-			for i, v := range x.Int64s() {
-				if float32(v) > th {
-					y[i] = 1
-				}
-			}
-		case tensor.Int32:
-			y := out.Int32s()
-			for i, v := range x.Int32s() {
-				if float32(v) > th {
-					y[i] = 1
-				}
-			}
-		default:
-			return nil, fmt.Errorf("Binarizer does not take %v", x.DType())
+			return nil
+		},
+	})
+}
+
+// binarize sets y[i] to 1 where above(x[i]), else 0.
+func binarize[T float32 | float64 | int32 | int64](y, x []T, above func(T) bool) {
+	for i, v := range x {
+		y[i] = 0
+		if above(v) {
+			y[i] = 1
 		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+	}
 }
 
 // Imputer: replace replaced_value_float (NaN by default) by the column's imputed value.
@@ -197,90 +290,128 @@ func bindImputer(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x := in[0]
-		cols := 1
+	// cols is the number of columns of x (its last dimension).
+	cols := func(x *tensor.Tensor) int {
 		if x.Rank() >= 1 {
-			cols = x.Shape()[x.Rank()-1]
+			return x.Shape()[x.Rank()-1]
 		}
-		out := x.Clone()
-		switch x.DType() {
-		case tensor.Float32:
-			if err := checkParam("imputed_value_floats", vals, cols); err != nil || len(vals) == 0 {
-				return nil, fmt.Errorf("Imputer: imputed_value_floats does not fit %d columns", cols)
-			}
-			y := out.Float32s()
-			for i, v := range y {
-				if v == rf || (math.IsNaN(float64(v)) && math.IsNaN(float64(rf))) {
-					y[i] = bcast(vals, i%cols, 0)
+		return 1
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x := in[0]
+			c := cols(x)
+			switch x.DType() {
+			case tensor.Float32:
+				if err := checkParam("imputed_value_floats", vals, c); err != nil || len(vals) == 0 {
+					return fmt.Errorf("Imputer: imputed_value_floats does not fit %d columns", c)
 				}
+			case tensor.Int64:
+				if len(ivals) != 1 && len(ivals) != c {
+					return fmt.Errorf("Imputer: imputed_value_int64s does not fit %d columns", c)
+				}
+			default:
+				return fmt.Errorf("Imputer does not take %v", x.DType())
 			}
-		case tensor.Int64:
-			if len(ivals) != 1 && len(ivals) != cols {
-				return nil, fmt.Errorf("Imputer: imputed_value_int64s does not fit %d columns", cols)
-			}
-			y := out.Int64s()
-			for i, v := range y {
-				if v == ri {
-					if len(ivals) == 1 {
-						y[i] = ivals[0]
-					} else {
-						y[i] = ivals[i%cols]
+			sameShape(x, x.DType(), out)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x := in[0]
+			c := cols(x)
+			switch x.DType() {
+			case tensor.Float32:
+				y := out[0].Float32s()
+				for i, v := range x.Float32s() {
+					if v == rf || (math.IsNaN(float64(v)) && math.IsNaN(float64(rf))) {
+						v = bcast(vals, i%c, 0)
 					}
+					y[i] = v
+				}
+			case tensor.Int64:
+				y := out[0].Int64s()
+				for i, v := range x.Int64s() {
+					if v == ri {
+						if len(ivals) == 1 {
+							v = ivals[0]
+						} else {
+							v = ivals[i%c]
+						}
+					}
+					y[i] = v
 				}
 			}
-		default:
-			return nil, fmt.Errorf("Imputer does not take %v", x.DType())
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+			return nil
+		},
+	})
 }
 
 // ArrayFeatureExtractor: select entries of the last axis by index.
 func bindArrayFeatureExtractor(n *ops.Node) (ops.Kernel, error) {
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	// check validates the inputs and returns the indices and the length
+	// of X's last axis.
+	check := func(in []*tensor.Tensor) ([]int64, int, error) {
 		x, idxT := in[0], in[1]
 		if x == nil || idxT == nil || idxT.DType() != tensor.Int64 {
-			return nil, fmt.Errorf("ArrayFeatureExtractor needs X and int64 indices")
+			return nil, 0, fmt.Errorf("ArrayFeatureExtractor needs X and int64 indices")
+		}
+		if x.Rank() == 0 {
+			return nil, 0, fmt.Errorf("ArrayFeatureExtractor needs X of rank ≥ 1")
 		}
 		idx := idxT.Int64s()
-		shape := x.Shape().Clone()
-		if len(shape) == 0 {
-			return nil, fmt.Errorf("ArrayFeatureExtractor needs X of rank ≥ 1")
-		}
-		last := shape[len(shape)-1]
+		last := x.Shape()[x.Rank()-1]
 		for _, i := range idx {
 			if i < 0 || i >= int64(last) {
-				return nil, fmt.Errorf("index %d out of range [0, %d)", i, last)
+				return nil, 0, fmt.Errorf("index %d out of range [0, %d)", i, last)
 			}
 		}
-		outer := 1
-		if last > 0 {
-			outer = x.Len() / last
-		}
-		shape[len(shape)-1] = len(idx)
-		if len(shape) == 1 {
-			shape = tensor.Shape{1, len(idx)}
-		}
-		out := tensor.New(x.DType(), shape...)
-		if x.DType() == tensor.String {
-			src, dst := x.Strings(), out.Strings()
-			for o := 0; o < outer; o++ {
-				for k, i := range idx {
-					dst[o*len(idx)+k] = src[o*last+int(i)]
+		return idx, last, nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			idx, _, err := check(in)
+			if err != nil {
+				return err
+			}
+			x := in[0]
+			s := out[0].Shape[:0]
+			if x.Rank() == 1 {
+				s = append(s, 1)
+			}
+			s = append(s, x.Shape()...)
+			s[len(s)-1] = len(idx)
+			out[0].DType, out[0].Shape = x.DType(), s
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			idx, last, err := check(in)
+			if err != nil {
+				return err
+			}
+			x, y := in[0], out[0]
+			outer := 1
+			if last > 0 {
+				outer = x.Len() / last
+			}
+			if x.DType() == tensor.String {
+				src, dst := x.Strings(), y.Strings()
+				for o := 0; o < outer; o++ {
+					for k, i := range idx {
+						dst[o*len(idx)+k] = src[o*last+int(i)]
+					}
 				}
+				return nil
 			}
-		} else {
 			sz := x.DType().Size()
-			src, dst := x.Bytes(), out.Bytes()
+			src, dst := x.Bytes(), y.Bytes()
 			for o := 0; o < outer; o++ {
 				for k, i := range idx {
 					copy(dst[(o*len(idx)+k)*sz:(o*len(idx)+k+1)*sz], src[(o*last+int(i))*sz:])
 				}
 			}
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+			return nil
+		},
+	})
 }
 
 // LinearRegressor: y = x·Wᵀ + b, optional post transform, float32 output.
@@ -309,36 +440,60 @@ func bindLinearRegressor(n *ops.Node) (ops.Kernel, error) {
 		return nil, fmt.Errorf("LinearRegressor: %d coefficients, %d intercepts for %d targets", len(coef), len(icpt), targets)
 	}
 	k := int(targets)
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, rows, cols, err := floatRows(in[0])
-		if err != nil {
-			return nil, err
+	// shape checks x against the coefficients and returns its rows and
+	// columns.
+	shape := func(x *tensor.Tensor) (rows, cols int, err error) {
+		if rows, cols, err = rowsCols(x); err != nil {
+			return 0, 0, err
 		}
 		if cols*k != len(coef) {
-			return nil, fmt.Errorf("LinearRegressor: %d features, %d coefficients for %d targets", cols, len(coef), k)
+			return 0, 0, fmt.Errorf("LinearRegressor: %d features, %d coefficients for %d targets", cols, len(coef), k)
 		}
-		out := tensor.New(tensor.Float32, rows, k)
-		y := out.Float32s()
-		s := make([]float64, k)
-		for r := 0; r < rows; r++ {
-			for t := 0; t < k; t++ {
-				var acc float32
-				if len(icpt) > 0 {
-					acc = icpt[t]
-				}
-				for j := 0; j < cols; j++ {
-					acc += float32(float32(x[r*cols+j]) * coef[t*cols+j])
-				}
-				s[t] = float64(acc)
+		return rows, cols, nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			rows, _, err := shape(in[0])
+			if err != nil {
+				return err
 			}
-			if p == ensemble.None {
-				for t := range s {
-					y[r*k+t] = float32(s[t])
-				}
-				continue
+			out[0].DType = tensor.Float32
+			out[0].Shape = append(out[0].Shape[:0], rows, k)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			rows, cols, err := shape(in[0])
+			if err != nil {
+				return err
 			}
-			writeScores(p, s, y[r*k:(r+1)*k])
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+			w := getWork()
+			defer putWork(w)
+			x, err := w.floats(in[0])
+			if err != nil {
+				return err
+			}
+			y := out[0].Float32s()
+			s := grow(&w.s, k)
+			for r := 0; r < rows; r++ {
+				for t := 0; t < k; t++ {
+					var acc float32
+					if len(icpt) > 0 {
+						acc = icpt[t]
+					}
+					for j := 0; j < cols; j++ {
+						acc += float32(float32(x[r*cols+j]) * coef[t*cols+j])
+					}
+					s[t] = float64(acc)
+				}
+				if p == ensemble.None {
+					for t := range s {
+						y[r*k+t] = float32(s[t])
+					}
+					continue
+				}
+				writeScores(p, s, y[r*k:(r+1)*k], grow(&w.tmp, k))
+			}
+			return nil
+		},
+	})
 }

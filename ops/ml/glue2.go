@@ -222,8 +222,8 @@ func bindLabelEncoder(n *ops.Node) (ops.Kernel, error) {
 		}
 		byType[keys.DType()] = t
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x := in[0]
+	// tableFor returns the table for input x.
+	tableFor := func(x *tensor.Tensor) (*table, error) {
 		if x == nil {
 			return nil, fmt.Errorf("LabelEncoder: input is missing")
 		}
@@ -231,16 +231,33 @@ func bindLabelEncoder(n *ops.Node) (ops.Kernel, error) {
 		if t == nil {
 			return nil, fmt.Errorf("LabelEncoder: input type %v does not match the keys", x.DType())
 		}
-		out := tensor.New(t.values.DType(), x.Shape()...)
-		for j := 0; j < x.Len(); j++ {
-			if k, ok := t.index[keyOf(x, j)]; ok {
-				setFrom(out, j, t.values, k)
-			} else {
-				setFrom(out, j, t.def, 0)
+		return t, nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			t, err := tableFor(in[0])
+			if err != nil {
+				return err
 			}
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+			sameShape(in[0], t.values.DType(), out)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x := in[0]
+			t, err := tableFor(x)
+			if err != nil {
+				return err
+			}
+			for j := 0; j < x.Len(); j++ {
+				if k, ok := t.index[keyOf(x, j)]; ok {
+					setFrom(out[0], j, t.values, k)
+				} else {
+					setFrom(out[0], j, t.def, 0)
+				}
+			}
+			return nil
+		},
+	})
 }
 
 // OneHotEncoder: each element becomes a row of len(cats) float32 values,
@@ -275,55 +292,69 @@ func bindOneHotEncoder(n *ops.Node) (ops.Kernel, error) {
 		}
 	}
 	nc := len(catInts) + len(catStrs)
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x := in[0]
+	check := func(x *tensor.Tensor) error {
 		if x == nil {
-			return nil, fmt.Errorf("OneHotEncoder: input is missing")
+			return fmt.Errorf("OneHotEncoder: input is missing")
 		}
-		shape := append(x.Shape().Clone(), nc)
-		out := tensor.New(tensor.Float32, shape...)
-		y := out.Float32s()
-		isStr := x.DType() == tensor.String
-		if isStr != (catStrs != nil) {
-			return nil, fmt.Errorf("OneHotEncoder: input type %v does not match the categories", x.DType())
+		if isStr := x.DType() == tensor.String; isStr != (catStrs != nil) {
+			return fmt.Errorf("OneHotEncoder: input type %v does not match the categories", x.DType())
 		}
-		var nums []float64
-		if !isStr {
-			switch x.DType() {
-			case tensor.Int64, tensor.Int32, tensor.Float32, tensor.Float64:
-			default:
-				return nil, fmt.Errorf("OneHotEncoder: input type %v not supported", x.DType())
+		switch x.DType() {
+		case tensor.String, tensor.Int64, tensor.Int32, tensor.Float32, tensor.Float64:
+			return nil
+		}
+		return fmt.Errorf("OneHotEncoder: input type %v not supported", x.DType())
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x := in[0]
+			if err := check(x); err != nil {
+				return err
 			}
-			if x.DType() != tensor.Int64 {
-				v, err := tensor.ToFloat64(x)
+			out[0].DType = tensor.Float32
+			out[0].Shape = append(append(out[0].Shape[:0], x.Shape()...), nc)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x := in[0]
+			if err := check(x); err != nil {
+				return err
+			}
+			y := out[0].Float32s()
+			clear(y)
+			var nums []float64
+			if dt := x.DType(); dt != tensor.String && dt != tensor.Int64 {
+				w := getWork()
+				defer putWork(w)
+				v, err := w.floats(x)
 				if err != nil {
-					return nil, err
+					return err
 				}
 				nums = v
 			}
-		}
-		for j := 0; j < x.Len(); j++ {
-			var c int
-			var ok bool
-			switch {
-			case isStr:
-				c, ok = strIdx[x.Strings()[j]]
-			case nums == nil:
-				c, ok = intIdx[x.Int64s()[j]]
-			default:
-				v := nums[j]
-				if !math.IsNaN(v) && v > -(1<<63) && v < 1<<63 {
-					c, ok = intIdx[int64(v)]
+			for j := 0; j < x.Len(); j++ {
+				var c int
+				var ok bool
+				switch {
+				case x.DType() == tensor.String:
+					c, ok = strIdx[x.Strings()[j]]
+				case nums == nil:
+					c, ok = intIdx[x.Int64s()[j]]
+				default:
+					v := nums[j]
+					if !math.IsNaN(v) && v > -(1<<63) && v < 1<<63 {
+						c, ok = intIdx[int64(v)]
+					}
+				}
+				if ok {
+					y[j*nc+c] = 1
+				} else if zeros == 0 {
+					return fmt.Errorf("OneHotEncoder: unknown category and zeros = 0")
 				}
 			}
-			if ok {
-				y[j*nc+c] = 1
-			} else if zeros == 0 {
-				return nil, fmt.Errorf("OneHotEncoder: unknown category and zeros = 0")
-			}
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+			return nil
+		},
+	})
 }
 
 // FeatureVectorizer concatenates its inputs' columns into one float32
@@ -341,16 +372,19 @@ func bindFeatureVectorizer(n *ops.Node) (ops.Kernel, error) {
 		}
 		total += int(d)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	// shape checks the inputs and returns their common row count and each
+	// one's columns (in cols).
+	shape := func(in []*tensor.Tensor, cols []int) (int, error) {
 		if len(in) != len(dims) {
-			return nil, fmt.Errorf("FeatureVectorizer: %d inputs for %d input dimensions", len(in), len(dims))
+			return 0, fmt.Errorf("FeatureVectorizer: %d inputs for %d input dimensions", len(in), len(dims))
 		}
 		rows := -1
-		vals := make([][]float64, len(in))
-		cols := make([]int, len(in))
 		for i, x := range in {
 			if x == nil {
-				return nil, fmt.Errorf("FeatureVectorizer: input %d is missing", i)
+				return 0, fmt.Errorf("FeatureVectorizer: input %d is missing", i)
+			}
+			if !numeric(x.DType()) {
+				return 0, fmt.Errorf("tensor: cannot convert %v to float64", x.DType())
 			}
 			r, c := 1, x.Len()
 			if x.Rank() >= 2 {
@@ -361,29 +395,52 @@ func bindFeatureVectorizer(n *ops.Node) (ops.Kernel, error) {
 				}
 			}
 			if rows >= 0 && r != rows {
-				return nil, fmt.Errorf("FeatureVectorizer: input %d has %d rows, input 0 has %d", i, r, rows)
+				return 0, fmt.Errorf("FeatureVectorizer: input %d has %d rows, input 0 has %d", i, r, rows)
 			}
 			rows = r
-			v, err := tensor.ToFloat64(x)
-			if err != nil {
-				return nil, err
+			if cols != nil {
+				cols[i] = c
 			}
-			vals[i], cols[i] = v, c
 		}
-		out := tensor.New(tensor.Float32, max(rows, 0), total)
-		y := out.Float32s()
-		for r := 0; r < rows; r++ {
-			o := r * total
-			for i, v := range vals {
-				d := int(dims[i])
-				for j := 0; j < min(d, cols[i]); j++ {
-					y[o+j] = float32(v[r*cols[i]+j])
+		return rows, nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			rows, err := shape(in, nil)
+			if err != nil {
+				return err
+			}
+			out[0].DType = tensor.Float32
+			out[0].Shape = append(out[0].Shape[:0], max(rows, 0), total)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			w := getWork()
+			defer putWork(w)
+			cols := grow(&w.cols, len(in))
+			rows, err := shape(in, cols)
+			if err != nil {
+				return err
+			}
+			y := out[0].Float32s()
+			clear(y)
+			o := 0 // first column of input i
+			for i, x := range in {
+				v, err := w.floats(x)
+				if err != nil {
+					return err
+				}
+				d, c := int(dims[i]), cols[i]
+				for r := 0; r < rows; r++ {
+					for j := 0; j < min(d, c); j++ {
+						y[r*total+o+j] = float32(v[r*c+j])
+					}
 				}
 				o += d
 			}
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+			return nil
+		},
+	})
 }
 
 // LinearClassifier: scores = x·Wᵀ + b (float32, one row of W per class, or
@@ -437,71 +494,111 @@ func bindLinearClassifier(n *ops.Node) (ops.Kernel, error) {
 	if !binary && rowsW != nc {
 		return nil, fmt.Errorf("LinearClassifier: %d rows of weights for %d classes", rowsW, nc)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, rows, cols, err := floatRows(in[0])
-		if err != nil {
-			return nil, err
+	// shape checks x and returns its rows and columns and the width of
+	// the scores.
+	shape := func(x *tensor.Tensor) (rows, cols, width int, err error) {
+		if rows, cols, err = rowsCols(x); err != nil {
+			return 0, 0, 0, err
 		}
 		if cols*rowsW != len(coef) {
-			return nil, fmt.Errorf("LinearClassifier: %d features, %d coefficients for %d rows of weights", cols, len(coef), rowsW)
+			return 0, 0, 0, fmt.Errorf("LinearClassifier: %d features, %d coefficients for %d rows of weights", cols, len(coef), rowsW)
 		}
-		width := rowsW
+		width = rowsW
 		if binary && nc == 2 && (p == ensemble.None || p == ensemble.Logistic) {
 			width = 2
 		}
-		scores := tensor.New(tensor.Float32, rows, width)
-		z := scores.Float32s()
-		cls := make([]int32, rows)
-		s := make([]float64, rowsW)
-		for r := 0; r < rows; r++ {
-			for t := 0; t < rowsW; t++ {
-				var acc float32
-				if len(icpt) > 0 {
-					acc = icpt[t]
-				}
-				for j := 0; j < cols; j++ {
-					acc += float32(float32(x[r*cols+j]) * coef[t*cols+j])
-				}
-				s[t] = float64(acc)
+		return rows, cols, width, nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			rows, _, width, err := shape(in[0])
+			if err != nil {
+				return err
 			}
-			zr := z[r*width : (r+1)*width]
-			if binary {
-				if s[0] > 0 {
-					cls[r] = 1
-				}
-				switch {
-				case width == 2 && p == ensemble.Logistic:
-					zr[0], zr[1] = float32(ortLogistic(-s[0])), float32(ortLogistic(s[0]))
-				case width == 2:
-					zr[0], zr[1] = float32(1-s[0]), float32(s[0])
-				case p == ensemble.None:
-					zr[0] = float32(s[0])
-				default:
-					out := make([]float64, 1)
-					ensemble.ApplyPost(p, 1, s, out)
-					zr[0] = float32(out[0])
-				}
-				continue
+			out[0].DType = tensor.Int64
+			if strs != nil {
+				out[0].DType = tensor.String
 			}
-			best := 0
-			for t := range s {
-				if s[t] > s[best] {
-					best = t
-				}
+			out[0].Shape = append(out[0].Shape[:0], rows)
+			if len(out) > 1 {
+				out[1].DType = tensor.Float32
+				out[1].Shape = append(out[1].Shape[:0], rows, width)
 			}
-			cls[r] = int32(best)
-			if p == ensemble.None {
-				for t := range s {
-					zr[t] = float32(s[t])
-				}
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			rows, cols, width, err := shape(in[0])
+			if err != nil {
+				return err
+			}
+			w := getWork()
+			defer putWork(w)
+			x, err := w.floats(in[0])
+			if err != nil {
+				return err
+			}
+			var z []float32
+			if len(out) > 1 && out[1] != nil {
+				z = out[1].Float32s()
 			} else {
-				writeScores(p, s, zr)
+				z = grow(&w.proba, rows*width)
 			}
-		}
-		if binary && nc < 2 {
-			// One label: every row gets it.
-			clear(cls)
-		}
-		return []*tensor.Tensor{labelsOf(ints, strs, cls), scores}, nil
-	}, nil
+			cls := grow(&w.cls, rows)
+			s := grow(&w.s, rowsW)
+			tmp := grow(&w.tmp, rowsW)
+			for r := 0; r < rows; r++ {
+				for t := 0; t < rowsW; t++ {
+					var acc float32
+					if len(icpt) > 0 {
+						acc = icpt[t]
+					}
+					for j := 0; j < cols; j++ {
+						acc += float32(float32(x[r*cols+j]) * coef[t*cols+j])
+					}
+					s[t] = float64(acc)
+				}
+				zr := z[r*width : (r+1)*width]
+				if binary {
+					cls[r] = 0
+					if s[0] > 0 {
+						cls[r] = 1
+					}
+					switch {
+					case width == 2 && p == ensemble.Logistic:
+						zr[0], zr[1] = float32(ortLogistic(-s[0])), float32(ortLogistic(s[0]))
+					case width == 2:
+						zr[0], zr[1] = float32(1-s[0]), float32(s[0])
+					case p == ensemble.None:
+						zr[0] = float32(s[0])
+					default:
+						ensemble.ApplyPost(p, 1, s, tmp[:1])
+						zr[0] = float32(tmp[0])
+					}
+					continue
+				}
+				best := 0
+				for t := range s {
+					if s[t] > s[best] {
+						best = t
+					}
+				}
+				cls[r] = int32(best)
+				if p == ensemble.None {
+					for t := range s {
+						zr[t] = float32(s[t])
+					}
+				} else {
+					writeScores(p, s, zr, tmp)
+				}
+			}
+			if binary && nc < 2 {
+				// One label: every row gets it.
+				clear(cls)
+			}
+			if out[0] != nil {
+				labelsInto(out[0], ints, strs, cls)
+			}
+			return nil
+		},
+	})
 }

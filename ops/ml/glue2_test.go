@@ -27,7 +27,8 @@ type glueCase struct {
 	attrs  []*ir.Attribute
 	inputs []*tensor.Tensor
 	nout   int
-	want   []any // per output: []float32, []int64 or []string
+	want   []any  // per output: []float32, []int64 or []string
+	domain string // the node's domain when not ai.onnx.ml
 }
 
 func sAttr(name, v string) *ir.Attribute {

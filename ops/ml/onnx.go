@@ -318,18 +318,27 @@ func regressorKernel(e *ensemble.Ensemble, n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := wideRowsOf(in[0], e.NumFeatures)
-		if err != nil {
-			return nil, err
-		}
-		var out trees.Outputs
-		y := floatOut(e, x.Rows, e.NumTargets, &out.Pred32, &out.Pred64)
-		if err := m.Run(x, &out); err != nil {
-			return nil, err
-		}
-		return []*tensor.Tensor{y}, nil
-	}, nil
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			rows, err := treeRows(in[0], e.NumFeatures, true)
+			if err != nil {
+				return err
+			}
+			out[0].DType = floatType(e)
+			out[0].Shape = append(out[0].Shape[:0], rows, e.NumTargets)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			w := getWork()
+			defer putWork(w)
+			x, err := w.wideRowsOf(in[0], e.NumFeatures)
+			if err != nil {
+				return err
+			}
+			floatsOf(out[0], &w.out.Pred32, &w.out.Pred64)
+			return m.Run(x, &w.out)
+		},
+	})
 }
 
 func bindOnnxClassifier(n *ops.Node) (ops.Kernel, error) {
@@ -394,29 +403,53 @@ func bindOnnxClassifier(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := wideRowsOf(in[0], e.NumFeatures)
-		if err != nil {
-			return nil, err
-		}
-		rows := x.Rows
-		margin := make([]float64, rows*nc)
-		if err := m.Run(x, &trees.Outputs{Margin64: margin}); err != nil {
-			return nil, err
-		}
-		probs := tensor.New(tensor.Float32, rows, nc)
-		p := probs.Float32s()
-		cls := make([]int32, rows)
-		for r := 0; r < rows; r++ {
-			cls[r] = int32(f.finalize(margin[r*nc:(r+1)*nc], p[r*nc:(r+1)*nc]))
-		}
-		res := make([]*tensor.Tensor, n.NumOutputs())
-		res[0] = labelsOf(intLabels, strLabels, cls)
-		if len(res) > 1 {
-			res[1] = probs
-		}
-		return res, nil
-	}, nil
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			rows, err := treeRows(in[0], e.NumFeatures, true)
+			if err != nil {
+				return err
+			}
+			out[0].DType = tensor.Int64
+			if strLabels != nil {
+				out[0].DType = tensor.String
+			}
+			out[0].Shape = append(out[0].Shape[:0], rows)
+			if len(out) > 1 {
+				out[1].DType = tensor.Float32
+				out[1].Shape = append(out[1].Shape[:0], rows, nc)
+			}
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			w := getWork()
+			defer putWork(w)
+			x, err := w.wideRowsOf(in[0], e.NumFeatures)
+			if err != nil {
+				return err
+			}
+			rows := x.Rows
+			margin := grow(&w.margin, rows*nc)
+			w.out.Margin64 = margin
+			if err := m.Run(x, &w.out); err != nil {
+				return err
+			}
+			var p []float32
+			if len(out) > 1 && out[1] != nil {
+				p = out[1].Float32s()
+			} else {
+				p = grow(&w.proba, rows*nc)
+			}
+			clear(p) // finalize may leave the second of two classes alone
+			cls := grow(&w.cls, rows)
+			for r := 0; r < rows; r++ {
+				cls[r] = int32(f.finalize(w, margin[r*nc:(r+1)*nc], p[r*nc:(r+1)*nc]))
+			}
+			if out[0] != nil {
+				labelsInto(out[0], intLabels, strLabels, cls)
+			}
+			return nil
+		},
+	})
 }
 
 // ortClassifier reproduces ONNX Runtime's TreeEnsembleClassifier
@@ -434,11 +467,11 @@ type ortClassifier struct {
 func f32(v float64) float64 { return float64(float32(v)) }
 
 // finalize turns one row of raw class sums s into probabilities z and
-// returns the predicted class index.
-func (f *ortClassifier) finalize(s []float64, z []float32) int {
+// returns the predicted class index, with w's memory as scratch.
+func (f *ortClassifier) finalize(w *work, s []float64, z []float32) int {
 	var hasBuf [2]bool
 	if f.nc > 2 {
-		has := make([]bool, f.nc)
+		has := grow(&w.has, f.nc)
 		copy(has, f.has)
 		for k, b := range f.base {
 			if !has[k] {
@@ -456,7 +489,7 @@ func (f *ortClassifier) finalize(s []float64, z []float32) int {
 		if best < 0 {
 			best = 0
 		}
-		writeScores(f.post, s, z)
+		writeScores(f.post, s, z, grow(&w.tmp, len(s)))
 		return best
 	}
 	has := hasBuf[:]
@@ -507,7 +540,8 @@ func (f *ortClassifier) finalize(s []float64, z []float32) int {
 		label = 1
 	}
 	if n == 2 {
-		writeScores(f.post, []float64{s0, s1}, z)
+		s2 := [2]float64{s0, s1}
+		writeScores(f.post, s2[:], z, grow(&w.tmp, 2))
 		return label
 	}
 	if f.post == ensemble.Probit {
@@ -542,15 +576,16 @@ func ortLogistic(x float64) float64 {
 	return float64(v)
 }
 
-// writeScores applies an ONNX post transform to a row of ≥ 2 scores.
-func writeScores(p ensemble.Post, s []float64, z []float32) {
+// writeScores applies an ONNX post transform to a row of ≥ 2 scores,
+// with tmp (len(s) values) as working memory.
+func writeScores(p ensemble.Post, s []float64, z []float32, tmp []float64) {
 	if p == ensemble.Logistic {
 		for k, v := range s {
 			z[k] = float32(ortLogistic(v))
 		}
 		return
 	}
-	out := make([]float64, len(s))
+	out := tmp[:len(s)]
 	ensemble.ApplyPost(p, 1, s, out)
 	for k, v := range out {
 		z[k] = float32(v)

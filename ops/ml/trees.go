@@ -17,6 +17,10 @@
 //     double; NaN keys match NaN), OneHotEncoder (cats_int64s or
 //     cats_strings, zeros) and FeatureVectorizer.
 //
+// Every operator here offers the planned form (ops.Planned), with working
+// memory from a free list: once warm, a planned run allocates nothing but
+// the strings of string outputs.
+//
 // Not implemented: ZipMap, CastMap, DictVectorizer, which produce or consume
 // maps (sequence of maps) that ops.Value cannot express yet; SVMRegressor,
 // SVMClassifier, Normalizer-free text ops of ai.onnx.ml (CategoryMapper,
@@ -58,84 +62,97 @@ func Register(r *ops.Registry) {
 	registerGlue2(r)
 }
 
-// rowsOf returns X as a trees.Input of rows × nf, converting integer and
-// half inputs to float64.
-func rowsOf(x *tensor.Tensor, nf int) (trees.Input, error) {
+// treeRows checks X for a tree ensemble of nf features and returns its
+// row count: X is [nf] (one row) or [N, nf], or with wide [N, C ≥ nf]
+// (ONNX-ML nodes, whose X may have more columns than the trees use: nf is
+// the largest feature index + 1), of a type inputOf takes.
+func treeRows(x *tensor.Tensor, nf int, wide bool) (int, error) {
 	if x == nil {
-		return trees.Input{}, fmt.Errorf("input X is missing")
+		return 0, fmt.Errorf("input X is missing")
 	}
 	var rows int
 	switch x.Rank() {
 	case 1:
 		if x.Len() != nf {
-			return trees.Input{}, fmt.Errorf("input X has shape %v, want [%d] or [N, %d]", x.Shape(), nf, nf)
+			return 0, fmt.Errorf("input X has shape %v, want [%d] or [N, %d]", x.Shape(), nf, nf)
 		}
 		rows = 1
 	case 2:
-		if x.Shape()[1] != nf {
-			return trees.Input{}, fmt.Errorf("input X has shape %v, want [N, %d]", x.Shape(), nf)
+		if c := x.Shape()[1]; c != nf && !(wide && c > nf) {
+			return 0, fmt.Errorf("input X has shape %v, want [N, %d]", x.Shape(), nf)
 		}
 		rows = x.Shape()[0]
 	default:
-		return trees.Input{}, fmt.Errorf("input X has rank %d, want 2", x.Rank())
+		return 0, fmt.Errorf("input X has rank %d, want 2", x.Rank())
 	}
-	return inputOf(x, rows)
+	switch x.DType() {
+	case tensor.Float32, tensor.Float64, tensor.Int32, tensor.Int64, tensor.Float16, tensor.BFloat16, tensor.Int8, tensor.Uint8, tensor.Int16, tensor.Uint16:
+		return rows, nil
+	}
+	return 0, fmt.Errorf("input X has unsupported type %v", x.DType())
 }
 
-// wideRowsOf is rowsOf for ONNX-ML nodes, whose X may have more columns
-// than the trees use (nf is the largest feature index + 1): the first nf
-// columns are copied out.
-func wideRowsOf(x *tensor.Tensor, nf int) (trees.Input, error) {
-	if x == nil || x.Rank() != 2 || x.Shape()[1] <= nf {
-		return rowsOf(x, nf)
-	}
-	rows, cols := x.Shape()[0], x.Shape()[1]
-	in, err := inputOf(x, rows)
+// rowsOf returns X (see treeRows) as a trees.Input: X's own data when it
+// is float32 or float64, else converted to float64 in w's memory; with
+// wide, only the first nf columns, copied out.
+func (w *work) rowsOf(x *tensor.Tensor, nf int, wide bool) (trees.Input, error) {
+	rows, err := treeRows(x, nf, wide)
 	if err != nil {
-		return in, err
+		return trees.Input{}, err
 	}
+	var in trees.Input
+	switch x.DType() {
+	case tensor.Float32:
+		in = trees.Input{F32: x.Float32s(), Rows: rows}
+	case tensor.Float64:
+		in = trees.Input{F64: x.Float64s(), Rows: rows}
+	default:
+		v := grow(&w.x, x.Len())
+		if err := tensor.LoadFloat64(v, x); err != nil {
+			return trees.Input{}, err
+		}
+		in = trees.Input{F64: v, Rows: rows}
+	}
+	if x.Rank() != 2 || x.Shape()[1] == nf {
+		return in, nil
+	}
+	cols := x.Shape()[1]
 	if in.F32 != nil {
-		v := make([]float32, rows*nf)
+		v := grow(&w.x32, rows*nf)
 		for r := range rows {
 			copy(v[r*nf:(r+1)*nf], in.F32[r*cols:])
 		}
 		return trees.Input{F32: v, Rows: rows}, nil
 	}
-	v := make([]float64, rows*nf)
+	v := grow(&w.x64, rows*nf)
 	for r := range rows {
 		copy(v[r*nf:(r+1)*nf], in.F64[r*cols:])
 	}
 	return trees.Input{F64: v, Rows: rows}, nil
 }
 
-// inputOf wraps x's data (converted to float64 unless float32 or float64).
-func inputOf(x *tensor.Tensor, rows int) (trees.Input, error) {
-	switch x.DType() {
-	case tensor.Float32:
-		return trees.Input{F32: x.Float32s(), Rows: rows}, nil
-	case tensor.Float64:
-		return trees.Input{F64: x.Float64s(), Rows: rows}, nil
-	case tensor.Int32, tensor.Int64, tensor.Float16, tensor.BFloat16, tensor.Int8, tensor.Uint8, tensor.Int16, tensor.Uint16:
-		v, err := tensor.ToFloat64(x)
-		if err != nil {
-			return trees.Input{}, err
-		}
-		return trees.Input{F64: v, Rows: rows}, nil
-	}
-	return trees.Input{}, fmt.Errorf("input X has unsupported type %v", x.DType())
+// wideRowsOf is rowsOf for ONNX-ML nodes, whose X may have more columns
+// than the trees use.
+func (w *work) wideRowsOf(x *tensor.Tensor, nf int) (trees.Input, error) {
+	return w.rowsOf(x, nf, true)
 }
 
-// floatOut allocates an [rows, width] output of the ensemble's output type
-// and points the matching Outputs field at it.
-func floatOut(e *ensemble.Ensemble, rows, width int, f32 *[]float32, f64 *[]float64) *tensor.Tensor {
+// floatType is the element type of the ensemble's float outputs.
+func floatType(e *ensemble.Ensemble) tensor.DType {
 	if e.OutputType == ensemble.OutFloat64 {
-		t := tensor.New(tensor.Float64, rows, width)
-		*f64 = t.Float64s()
-		return t
+		return tensor.Float64
 	}
-	t := tensor.New(tensor.Float32, rows, width)
+	return tensor.Float32
+}
+
+// floatsOf points the Outputs field of t's type (f32 or f64) at t's
+// storage.
+func floatsOf(t *tensor.Tensor, f32 *[]float32, f64 *[]float64) {
+	if t.DType() == tensor.Float64 {
+		*f64 = t.Float64s()
+		return
+	}
 	*f32 = t.Float32s()
-	return t
 }
 
 func bindCanonical(n *ops.Node) (ops.Kernel, error) {
@@ -158,68 +175,109 @@ func bindCanonical(n *ops.Node) (ops.Kernel, error) {
 		return nil, err
 	}
 	cls := e.Classes != nil
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := rowsOf(in[0], e.NumFeatures)
-		if err != nil {
-			return nil, err
-		}
-		rows := x.Rows
-		res := make([]*tensor.Tensor, n.NumOutputs())
-		var out trees.Outputs
-		var classIdx []int32
-		if cls {
-			if n.HasOutput(ensemble.ClsLabel) {
-				classIdx = make([]int32, rows)
-				out.Class = classIdx
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			rows, err := treeRows(in[0], e.NumFeatures, false)
+			if err != nil {
+				return err
 			}
-			if n.HasOutput(ensemble.ClsProba) {
-				res[ensemble.ClsProba] = floatOut(e, rows, m.NumClasses(), &out.Proba32, &out.Proba64)
+			set := func(i int, dt tensor.DType, dims ...int) {
+				if i < len(out) {
+					out[i].DType = dt
+					out[i].Shape = append(out[i].Shape[:0], dims...)
+				}
 			}
-			if n.HasOutput(ensemble.ClsMargin) {
-				res[ensemble.ClsMargin] = floatOut(e, rows, e.NumTargets, &out.Margin32, &out.Margin64)
+			ft := floatType(e)
+			if cls {
+				label := tensor.Int64
+				if e.Classes.Strings != nil {
+					label = tensor.String
+				}
+				set(ensemble.ClsLabel, label, rows)
+				set(ensemble.ClsProba, ft, rows, m.NumClasses())
+				set(ensemble.ClsMargin, ft, rows, e.NumTargets)
+				set(ensemble.ClsLeaves, tensor.Int64, rows, len(e.Trees))
+			} else {
+				set(ensemble.RegY, ft, rows, e.NumTargets)
+				set(ensemble.RegMargin, ft, rows, e.NumTargets)
+				set(ensemble.RegLeaves, tensor.Int64, rows, len(e.Trees))
 			}
-			if n.HasOutput(ensemble.ClsLeaves) {
-				t := tensor.New(tensor.Int64, rows, len(e.Trees))
-				out.Leaves = t.Int64s()
-				res[ensemble.ClsLeaves] = t
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			w := getWork()
+			defer putWork(w)
+			x, err := w.rowsOf(in[0], e.NumFeatures, false)
+			if err != nil {
+				return err
 			}
-		} else {
-			if n.HasOutput(ensemble.RegY) {
-				res[ensemble.RegY] = floatOut(e, rows, e.NumTargets, &out.Pred32, &out.Pred64)
+			// get returns output i, or nil when the node omits it.
+			get := func(i int) *tensor.Tensor {
+				if i < len(out) {
+					return out[i]
+				}
+				return nil
 			}
-			if n.HasOutput(ensemble.RegMargin) {
-				res[ensemble.RegMargin] = floatOut(e, rows, e.NumTargets, &out.Margin32, &out.Margin64)
+			o := &w.out
+			var label *tensor.Tensor
+			if cls {
+				if label = get(ensemble.ClsLabel); label != nil {
+					o.Class = grow(&w.cls, x.Rows)
+				}
+				if t := get(ensemble.ClsProba); t != nil {
+					floatsOf(t, &o.Proba32, &o.Proba64)
+				}
+				if t := get(ensemble.ClsMargin); t != nil {
+					floatsOf(t, &o.Margin32, &o.Margin64)
+				}
+				if t := get(ensemble.ClsLeaves); t != nil {
+					o.Leaves = t.Int64s()
+				}
+			} else {
+				if t := get(ensemble.RegY); t != nil {
+					floatsOf(t, &o.Pred32, &o.Pred64)
+				}
+				if t := get(ensemble.RegMargin); t != nil {
+					floatsOf(t, &o.Margin32, &o.Margin64)
+				}
+				if t := get(ensemble.RegLeaves); t != nil {
+					o.Leaves = t.Int64s()
+				}
 			}
-			if n.HasOutput(ensemble.RegLeaves) {
-				t := tensor.New(tensor.Int64, rows, len(e.Trees))
-				out.Leaves = t.Int64s()
-				res[ensemble.RegLeaves] = t
+			if err := m.Run(x, o); err != nil {
+				return err
 			}
-		}
-		if err := m.Run(x, &out); err != nil {
-			return nil, err
-		}
-		if classIdx != nil {
-			res[ensemble.ClsLabel] = labelsOf(e.Classes.Int64, e.Classes.Strings, classIdx)
-		}
-		return res, nil
-	}, nil
+			if label != nil {
+				labelsInto(label, e.Classes.Int64, e.Classes.Strings, o.Class)
+			}
+			return nil
+		},
+	})
 }
 
 // labelsOf maps class indices to an int64 or string label tensor.
 func labelsOf(ints []int64, strs []string, idx []int32) *tensor.Tensor {
+	dt := tensor.Int64
 	if strs != nil {
-		t := tensor.New(tensor.String, len(idx))
+		dt = tensor.String
+	}
+	t := tensor.New(dt, len(idx))
+	labelsInto(t, ints, strs, idx)
+	return t
+}
+
+// labelsInto sets t (len(idx) int64 or string elements) to the labels of
+// the class indices idx.
+func labelsInto(t *tensor.Tensor, ints []int64, strs []string, idx []int32) {
+	if strs != nil {
 		s := t.Strings()
 		for i, c := range idx {
 			s[i] = strs[c]
 		}
-		return t
+		return
 	}
-	t := tensor.New(tensor.Int64, len(idx))
 	v := t.Int64s()
 	for i, c := range idx {
 		v[i] = ints[c]
 	}
-	return t
 }

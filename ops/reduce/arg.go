@@ -84,7 +84,9 @@ func bindArg(n *ops.Node, isMax bool) (ops.Kernel, error) {
 			case tensor.Float64:
 				argFind(sel, x.Float64s(), res)
 			case tensor.Float16, tensor.BFloat16:
-				argFind(sel, widen(x), res)
+				s := scratches.Get()
+				argFind(sel, s.widen(0, x), res)
+				scratches.Put(s)
 			case tensor.Int8:
 				argFind(sel, tensor.Data[int8](x), res)
 			case tensor.Int16:

@@ -9,7 +9,8 @@ import (
 	"github.com/sinter-ml/sinter/tensor"
 )
 
-// widen decodes a float16 or bfloat16 tensor into a fresh []float32.
+// widen decodes a float16 or bfloat16 tensor into a fresh []float32
+// (scratch.widen reuses memory).
 func widen(t *tensor.Tensor) []float32 {
 	out := make([]float32, t.Len())
 	switch t.DType() {
@@ -72,6 +73,26 @@ type scratch struct {
 	f64 []float64
 	lse []lse
 	idx []int
+	f32 [2][]float32 // see half and widen
+	// The integer reductions: Mean's sums, and the input widened for
+	// those computed in float64.
+	sumI []int64
+	sumU []uint64
+	in64 []float64
+}
+
+// half returns slot k's float32 buffer (k < 2) with n elements, contents
+// arbitrary: the working memory of the float16 and bfloat16 paths.
+func (s *scratch) half(k, n int) []float32 {
+	s.f32[k] = growSlice(s.f32[k], n)
+	return s.f32[k]
+}
+
+// widen decodes a float16 or bfloat16 tensor into slot k's buffer.
+func (s *scratch) widen(k int, t *tensor.Tensor) []float32 {
+	b := s.half(k, t.Len())
+	tensor.LoadHalf(b, t)
+	return b
 }
 
 var scratches freelist.List[scratch]

@@ -52,10 +52,12 @@ func bindLpNorm(n *ops.Node) (ops.Kernel, error) {
 			case tensor.Float64:
 				lpNorm(x.Float64s(), y.Float64s(), outer, mid, inner, p)
 			case tensor.Float16, tensor.BFloat16:
-				src := widen(x)
-				dst := make([]float32, len(src))
+				s := scratches.Get()
+				src := s.widen(0, x)
+				dst := s.half(1, len(src))
 				lpNorm(src, dst, outer, mid, inner, p)
 				tensor.StoreHalf(y, dst)
+				scratches.Put(s)
 			default:
 				return fmt.Errorf("LpNormalization: unsupported dtype %v", x.DType())
 			}

@@ -135,6 +135,21 @@ func plannedCases(rng *rand.Rand) []plannedCase {
 			)
 		}
 	}
+	half := tensor.New(tensor.BFloat16, 3, 5, 4)
+	for i := range tensor.Data[tensor.BFloat16Bits](half) {
+		tensor.Data[tensor.BFloat16Bits](half)[i] = tensor.ToBFloat16(float32(rng.NormFloat64()))
+	}
+	xu := tensor.From([]uint16{5, 2, 7, 7, 0, 3, 9, 4, 1, 1, 2, 8}, 2, 3, 2)
+	for _, axis := range []int64{-1, 1} {
+		cs = append(cs,
+			plannedCase{op: "Softmax", opset: 13, attrs: []*ir.Attribute{intAttr("axis", axis)}, in: []*tensor.Tensor{half}, nout: 1},
+			plannedCase{op: "Hardmax", opset: 13, attrs: []*ir.Attribute{intAttr("axis", axis)}, in: []*tensor.Tensor{half}, nout: 1},
+			plannedCase{op: "ReduceSum", opset: 13, attrs: []*ir.Attribute{intsAttr("axes", axis)}, in: []*tensor.Tensor{half}, nout: 1},
+			plannedCase{op: "ArgMin", opset: 13, attrs: []*ir.Attribute{intAttr("axis", axis)}, in: []*tensor.Tensor{half}, nout: 1},
+			plannedCase{op: "LpNormalization", opset: 1, attrs: []*ir.Attribute{intAttr("axis", axis)}, in: []*tensor.Tensor{half}, nout: 1},
+			plannedCase{op: "ReduceMean", opset: 13, attrs: []*ir.Attribute{intsAttr("axes", axis)}, in: []*tensor.Tensor{xu}, nout: 1},
+		)
+	}
 	cs = append(cs,
 		plannedCase{op: "LpNormalization", opset: 1, attrs: []*ir.Attribute{intAttr("axis", 1), intAttr("p", 1)}, in: []*tensor.Tensor{x}, nout: 1},
 		plannedCase{op: "LpNormalization", opset: 1, in: []*tensor.Tensor{tensor.New(tensor.Float32, 2, 3)}, nout: 1},
@@ -218,6 +233,12 @@ func TestPlannedAllocs(t *testing.T) {
 	hidden := randF32(rng, 1, 128, 768)
 	img := randF32(rng, 2, 8, 16, 16)
 	last := []*ir.Attribute{intsAttr("axes", -1)}
+	half := tensor.New(tensor.Float16, 8, 100)
+	for i := range tensor.Data[tensor.Float16Bits](half) {
+		tensor.Data[tensor.Float16Bits](half)[i] = tensor.ToFloat16(float32(rng.NormFloat64()))
+	}
+	ints := tensor.From([]int32{5, -2, 7, 7, 0, 3, -9, 4, 1, 1, 2, 8}, 3, 4)
+	uints := tensor.From([]uint8{5, 2, 7, 7, 0, 3, 9, 4, 1, 1, 2, 8}, 2, 6)
 	cases := []plannedCase{
 		{op: "Softmax", opset: 13, in: []*tensor.Tensor{logits}, nout: 1},
 		{op: "LogSoftmax", opset: 13, in: []*tensor.Tensor{logits}, nout: 1},
@@ -233,6 +254,15 @@ func TestPlannedAllocs(t *testing.T) {
 		{op: "ArgMax", opset: 13, attrs: []*ir.Attribute{intAttr("axis", -1)}, in: []*tensor.Tensor{logits}, nout: 1},
 		{op: "ArgMax", opset: 13, attrs: []*ir.Attribute{intAttr("axis", 1)}, in: []*tensor.Tensor{img}, nout: 1},
 		{op: "LpNormalization", opset: 1, in: []*tensor.Tensor{hidden}, nout: 1},
+		// Half precision (widened into scratch) and integer reductions
+		// computed in float64 or summed wide.
+		{op: "Softmax", opset: 13, in: []*tensor.Tensor{half}, nout: 1},
+		{op: "ReduceSum", opset: 13, attrs: last, in: []*tensor.Tensor{half}, nout: 1},
+		{op: "ArgMax", opset: 13, in: []*tensor.Tensor{half}, nout: 1},
+		{op: "LpNormalization", opset: 1, in: []*tensor.Tensor{half}, nout: 1},
+		{op: "ReduceL2", opset: 13, attrs: last, in: []*tensor.Tensor{ints}, nout: 1},
+		{op: "ReduceMean", opset: 13, attrs: last, in: []*tensor.Tensor{ints}, nout: 1},
+		{op: "ReduceMean", opset: 13, attrs: last, in: []*tensor.Tensor{uints}, nout: 1},
 	}
 	for _, c := range cases {
 		for _, p := range []*parallel.Pool{nil, pool} {

@@ -323,8 +323,8 @@ func reduceInto(k kind, x *tensor.Tensor, g *geom, y *tensor.Tensor) error {
 	case tensor.Float64:
 		copy(y.Float64s(), reduceFloat(k, x.Float64s(), g, s))
 	case tensor.Float16, tensor.BFloat16:
-		r := reduceFloat(k, widen(x), g, s)
-		f := make([]float32, len(r))
+		r := reduceFloat(k, s.widen(0, x), g, s)
+		f := s.half(1, len(r))
 		for i, v := range r {
 			f[i] = float32(v)
 		}
@@ -482,7 +482,9 @@ func reduceInt[T integer](k kind, in, out []T, g *geom, s *scratch, lo, hi T) {
 	case kMean:
 		clear(out)
 		if lo < 0 {
-			acc := make([]int64, g.nOut)
+			s.sumI = growSlice(s.sumI, g.nOut)
+			acc := s.sumI
+			clear(acc)
 			fold(g, in, acc, idx, func(a int64, v T) int64 { return a + int64(v) })
 			if g.nRed > 0 {
 				for i, a := range acc {
@@ -490,7 +492,9 @@ func reduceInt[T integer](k kind, in, out []T, g *geom, s *scratch, lo, hi T) {
 				}
 			}
 		} else {
-			acc := make([]uint64, g.nOut)
+			s.sumU = growSlice(s.sumU, g.nOut)
+			acc := s.sumU
+			clear(acc)
 			fold(g, in, acc, idx, func(a uint64, v T) uint64 { return a + uint64(v) })
 			if g.nRed > 0 {
 				for i, a := range acc {
@@ -499,7 +503,8 @@ func reduceInt[T integer](k kind, in, out []T, g *geom, s *scratch, lo, hi T) {
 			}
 		}
 	default: // L2, LogSum, LogSumExp
-		f := make([]float64, len(in))
+		s.in64 = growSlice(s.in64, len(in))
+		f := s.in64
 		for i, v := range in {
 			f[i] = float64(v)
 		}

@@ -121,10 +121,12 @@ func (s *softmaxer) run(in, out []*tensor.Tensor) error {
 	case tensor.Float64:
 		softmax(s.mode, x.Float64s(), y.Float64s(), outer, mid, inner)
 	case tensor.Float16, tensor.BFloat16:
-		w := widen(x)
-		o := make([]float32, len(w))
+		sc := scratches.Get()
+		w := sc.widen(0, x)
+		o := sc.half(1, len(w))
 		softmax(s.mode, w, o, outer, mid, inner)
 		tensor.StoreHalf(y, o)
+		scratches.Put(sc)
 	default:
 		return fmt.Errorf("unsupported input type %v", x.DType())
 	}

@@ -34,7 +34,7 @@ func bindSequenceConstruct(n *ops.Node) (ops.ValueKernel, error) {
 		}
 		items := make([]*tensor.Tensor, num)
 		for i := range items {
-			t, err := asTensor(in[i], fmt.Sprintf("SequenceConstruct input %d", i))
+			t, err := asTensorAt(in[i], "SequenceConstruct input", i)
 			if err != nil {
 				return nil, err
 			}

@@ -87,7 +87,7 @@ func bindSequenceMap(n *ops.Node) (ops.ValueKernel, error) {
 				return nil, fmt.Errorf("SequenceMap: body returned %d values, want %d", len(res), numOut)
 			}
 			for j, r := range res {
-				t, err := asTensor(r, fmt.Sprintf("SequenceMap body output %d", j))
+				t, err := asTensorAt(r, "SequenceMap body output", j)
 				if err != nil {
 					return nil, err
 				}

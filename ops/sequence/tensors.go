@@ -102,25 +102,46 @@ func Stack(ts []*tensor.Tensor, axis int) (*tensor.Tensor, error) {
 	if axis < 0 || axis > len(first) {
 		return nil, fmt.Errorf("stack axis %d out of range for rank %d", axis, len(first))
 	}
-	views := make([]*tensor.Tensor, len(ts))
+	dt := ts[0].DType()
 	for i, t := range ts {
 		if !t.Shape().Equal(first) {
 			return nil, fmt.Errorf("tensor %d has shape %v, want %v (all stacked tensors must have the same shape)", i, t.Shape(), first)
 		}
-		if t.DType() != ts[0].DType() {
-			return nil, fmt.Errorf("tensor %d has dtype %v, want %v", i, t.DType(), ts[0].DType())
+		if t.DType() != dt {
+			return nil, fmt.Errorf("tensor %d has dtype %v, want %v", i, t.DType(), dt)
 		}
-		v, err := t.Reshape(InsertDim(t.Shape(), axis, 1)...)
-		if err != nil {
-			return nil, err
+	}
+	outShape := InsertDim(first, axis, len(ts))
+	if len(ts) == 1 {
+		// A view of the one tensor (read-only), as Concat would give.
+		return ts[0].Reshape(outShape...)
+	}
+	if len(ts) > tensor.MaxElements {
+		return nil, fmt.Errorf("%w: concatenation is too large", tensor.ErrShape)
+	}
+	if err := outShape.Check(); err != nil {
+		return nil, err
+	}
+	out := tensor.New(dt, outShape...)
+	outer, unit := prod(first[:axis]), prod(first[axis:])
+	if dt == tensor.String {
+		stack(out.Strings(), ts, outer, unit, (*tensor.Tensor).Strings)
+	} else {
+		stack(out.Bytes(), ts, outer, unit*dt.Size(), (*tensor.Tensor).Bytes)
+	}
+	return out, nil
+}
+
+// stack copies, for each outer index, each tensor's block of unit storage
+// elements into dst in turn.
+func stack[E any](dst []E, ts []*tensor.Tensor, outer, unit int, data func(*tensor.Tensor) []E) {
+	off := 0
+	for o := 0; o < outer; o++ {
+		for _, t := range ts {
+			copy(dst[off:off+unit], data(t)[o*unit:(o+1)*unit])
+			off += unit
 		}
-		views[i] = v
 	}
-	if len(views) == 1 {
-		// Concat would return the view itself; that is fine (read-only).
-		return views[0], nil
-	}
-	return Concat(views, axis)
 }
 
 // InsertDim returns a copy of s with d inserted at position axis (0 ≤ axis ≤ len(s)).
@@ -173,11 +194,30 @@ func cutAxis[E any](dst, src []E, outer, dim, start, n, unit int) {
 	}
 }
 
-// IndexAxis returns t[…, i, …] along axis: the sub-tensor of rank one less.
+// IndexAxis returns t[…, i, …] along axis: the sub-tensor of rank one
+// less. Along axis 0 (for a numeric tensor) the result is a view sharing
+// t's storage; otherwise it is a copy.
 func IndexAxis(t *tensor.Tensor, axis, i int) (*tensor.Tensor, error) {
-	sl, err := SliceAxis(t, axis, i, 1)
-	if err != nil {
-		return nil, err
+	s := t.Shape()
+	if axis < 0 || axis >= len(s) {
+		return nil, fmt.Errorf("slice axis %d out of range for rank %d", axis, len(s))
 	}
-	return sl.Reshape(RemoveDim(t.Shape(), axis)...)
+	if i < 0 || i >= s[axis] {
+		return nil, fmt.Errorf("slice [%d:%d] out of range for dim %d of shape %v", i, i+1, axis, s)
+	}
+	outer, inner := prod(s[:axis]), prod(s[axis+1:])
+	dt := t.DType()
+	if axis == 0 && dt != tensor.String {
+		sz := inner * dt.Size()
+		return tensor.FromBytes(dt, s[1:], t.Bytes()[i*sz:(i+1)*sz:(i+1)*sz])
+	}
+	os := make(tensor.Shape, 0, len(s)-1)
+	os = append(append(os, s[:axis]...), s[axis+1:]...)
+	out := tensor.New(dt, os...)
+	if dt == tensor.String {
+		cutAxis(out.Strings(), t.Strings(), outer, s[axis], i, 1, inner)
+	} else {
+		cutAxis(out.Bytes(), t.Bytes(), outer, s[axis], i, 1, inner*dt.Size())
+	}
+	return out, nil
 }

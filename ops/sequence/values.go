@@ -36,6 +36,15 @@ func asTensor(v ops.Value, what string) (*tensor.Tensor, error) {
 	return nil, fmt.Errorf("%s must be a tensor, got %s", what, kindOf(v))
 }
 
+// asTensorAt is asTensor for entry k of what (a name formatted only on
+// error, so that the loops calling it allocate nothing).
+func asTensorAt(v ops.Value, what string, k int) (*tensor.Tensor, error) {
+	if t, ok := v.(*tensor.Tensor); ok && t != nil {
+		return t, nil
+	}
+	return nil, fmt.Errorf("%s %d must be a tensor, got %s", what, k, kindOf(v))
+}
+
 // asSeq returns v as a sequence or an error naming what.
 func asSeq(v ops.Value, what string) (*ops.Sequence, error) {
 	if s, ok := v.(*ops.Sequence); ok && s != nil {

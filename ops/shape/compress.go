@@ -8,8 +8,11 @@ import (
 )
 
 // The operators here have output shapes that depend on the values of
-// their (large) inputs, so they have no planned form: a plan could not
-// size their outputs before running them.
+// their inputs. Compress's follows from its condition, a small input that
+// Infer may read, so Compress has a planned form (a run whose condition
+// selects more than the recorded run's puts its output on the heap).
+// NonZero's depends on every element of its (large) input: it has only the
+// allocating kernel, which allocates just its output.
 
 func bindCompress(n *ops.Node) (ops.Kernel, error) {
 	hasAxis := n.Has("axis")
@@ -17,53 +20,77 @@ func bindCompress(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("Compress: %w", err)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		x, err := need("Compress", in, 0)
-		if err != nil {
-			return nil, err
+	// read checks the inputs and returns the data, its axis of selection
+	// (the flattened data's when there is no axis attribute), the
+	// condition and the number of entries it selects.
+	read := func(in []*tensor.Tensor) (x *tensor.Tensor, ax int, cond []bool, sel int, err error) {
+		if x, err = need("Compress", in, 0); err != nil {
+			return
 		}
 		ct, err := need("Compress", in, 1)
 		if err != nil {
-			return nil, err
+			return
 		}
 		if ct.DType() != tensor.Bool || ct.Rank() != 1 {
-			return nil, fmt.Errorf("Compress: condition must be a 1-D bool tensor, got %v", ct)
+			return nil, 0, nil, 0, fmt.Errorf("Compress: condition must be a 1-D bool tensor, got %v", ct)
 		}
-		cond := ct.Bools()
-		src := x
-		ax := 0
+		D := x.Len()
 		if hasAxis {
 			if ax, err = ops.NormAxis(axis, x.Rank()); err != nil {
-				return nil, fmt.Errorf("Compress: %w", err)
+				return nil, 0, nil, 0, fmt.Errorf("Compress: %w", err)
 			}
-		} else if src, err = x.Reshape(x.Len()); err != nil {
-			return nil, fmt.Errorf("Compress: %w", err)
+			D = x.Shape()[ax]
 		}
-		outer, D, inner := split3(src.Shape(), ax)
-		var sel []int
+		cond = ct.Bools()
 		for i, c := range cond {
 			if !c {
 				continue
 			}
 			if i >= D {
-				return nil, fmt.Errorf("Compress: condition selects index %d of an axis of size %d", i, D)
+				return nil, 0, nil, 0, fmt.Errorf("Compress: condition selects index %d of an axis of size %d", i, D)
 			}
-			sel = append(sel, i)
+			sel++
 		}
-		os := src.Shape().Clone()
-		os[ax] = len(sel)
-		out, err := alloc("Compress", x.DType(), os)
-		if err != nil {
-			return nil, err
-		}
-		J := len(sel)
-		for o := 0; o < outer; o++ {
-			for j, s := range sel {
-				copyElems(out, (o*J+j)*inner, src, (o*D+s)*inner, inner)
+		return x, ax, cond, sel, nil
+	}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			x, ax, _, sel, err := read(in)
+			if err != nil {
+				return err
 			}
-		}
-		return []*tensor.Tensor{out}, nil
-	}, nil
+			os := out[0].Shape[:0]
+			if hasAxis {
+				os = append(os, x.Shape()...)
+				os[ax] = sel
+			} else {
+				os = append(os, sel)
+			}
+			out[0].DType, out[0].Shape = x.DType(), os
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, ax, cond, sel, err := read(in)
+			if err != nil {
+				return err
+			}
+			outer, D, inner := 1, x.Len(), 1 // the flattened data
+			if hasAxis {
+				outer, D, inner = split3(x.Shape(), ax)
+			}
+			y := out[0]
+			for o := 0; o < outer; o++ {
+				j := 0
+				for s, c := range cond {
+					if c {
+						copyElems(y, (o*sel+j)*inner, x, (o*D+s)*inner, inner)
+						j++
+					}
+				}
+			}
+			return nil
+		},
+	})
 }
 
 func bindNonZero(n *ops.Node) (ops.Kernel, error) {
@@ -72,70 +99,82 @@ func bindNonZero(n *ops.Node) (ops.Kernel, error) {
 		if err != nil {
 			return nil, err
 		}
-		nz, err := nonZeroMask(x)
-		if err != nil {
-			return nil, fmt.Errorf("NonZero: %w", err)
-		}
 		shape := x.Shape()
 		if len(shape) == 0 {
 			shape = tensor.Shape{1}
 		}
-		var pos []int
-		for i, b := range nz {
-			if b {
-				pos = append(pos, i)
-			}
+		cnt := 0
+		if err := forNonZero(x, func(int) { cnt++ }); err != nil {
+			return nil, fmt.Errorf("NonZero: %w", err)
 		}
-		r, cnt := len(shape), len(pos)
+		r := len(shape)
 		out := tensor.New(tensor.Int64, r, cnt)
 		o := out.Int64s()
-		st := ops.Strides(shape)
-		for j, p := range pos {
+		var stBuf [8]int
+		st := stBuf[:0]
+		if r > len(stBuf) {
+			st = make([]int, 0, r)
+		}
+		st = append(st, shape...)
+		// Row-major strides, in place of the dims.
+		for a, s := r-1, 1; a >= 0; a-- {
+			st[a], s = s, s*st[a]
+		}
+		j := 0
+		forNonZero(x, func(p int) {
 			for a := 0; a < r; a++ {
 				o[a*cnt+j] = int64(p / st[a])
 				p %= st[a]
 			}
-		}
+			j++
+		})
 		return []*tensor.Tensor{out}, nil
 	}, nil
 }
 
-// nonZeroMask reports, per element, whether it is non-zero (a non-empty
-// string; for floats, anything but ±0).
-func nonZeroMask(x *tensor.Tensor) ([]bool, error) {
-	out := make([]bool, x.Len())
+// forNonZero calls f with the index of every non-zero element of x, in
+// order (non-zero: a non-empty string; for floats, anything but ±0).
+func forNonZero(x *tensor.Tensor, f func(i int)) error {
 	switch x.DType() {
 	case tensor.String:
 		for i, s := range x.Strings() {
-			out[i] = s != ""
+			if s != "" {
+				f(i)
+			}
 		}
 	case tensor.Float32:
 		for i, v := range x.Float32s() {
-			out[i] = v != 0
+			if v != 0 {
+				f(i)
+			}
 		}
 	case tensor.Float64:
 		for i, v := range x.Float64s() {
-			out[i] = v != 0
+			if v != 0 {
+				f(i)
+			}
 		}
 	case tensor.Float16, tensor.BFloat16:
 		b := x.Bytes()
-		for i := range out {
-			out[i] = b[2*i]|b[2*i+1]&0x7f != 0
+		for i := range x.Len() {
+			if b[2*i]|b[2*i+1]&0x7f != 0 {
+				f(i)
+			}
 		}
 	default:
 		sz := x.DType().Size()
 		if sz == 0 {
-			return nil, fmt.Errorf("unsupported dtype %v", x.DType())
+			return fmt.Errorf("unsupported dtype %v", x.DType())
 		}
 		b := x.Bytes()
-		for i := range out {
+		for i := range x.Len() {
 			for _, c := range b[i*sz : (i+1)*sz] {
 				if c != 0 {
-					out[i] = true
+					f(i)
 					break
 				}
 			}
 		}
 	}
-	return out, nil
+	return nil
 }

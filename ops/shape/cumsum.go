@@ -3,6 +3,7 @@ package shape
 import (
 	"fmt"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -124,13 +125,21 @@ func cumsum[T ops.Numeric](p scanPlan, dst, src []T) {
 	}
 }
 
+// accScratch holds cumsumHalf's accumulators between runs.
+var accScratch freelist.List[[]float32]
+
 // cumsumHalf is cumsum for half-precision elements, accumulated in
-// float32 and rounded once per output. It allocates its accumulator.
+// float32 and rounded once per output.
 func cumsumHalf[H interface {
 	~uint16
 	Float32() float32
 }](p scanPlan, dst, src []H, round func(float32) H) {
-	acc := make([]float32, p.inner)
+	sc := accScratch.Get()
+	defer accScratch.Put(sc)
+	if cap(*sc) < p.inner {
+		*sc = make([]float32, p.inner)
+	}
+	acc := (*sc)[:p.inner]
 	for o := range p.outer {
 		clear(acc)
 		for j := range p.dim {

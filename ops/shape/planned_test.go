@@ -44,6 +44,15 @@ func rampI64(s ...int) *tensor.Tensor {
 	return x
 }
 
+// rampHalf returns a float16 tensor of shape s holding 0, 0.5, 1, ….
+func rampHalf(s ...int) *tensor.Tensor {
+	x := tensor.New(tensor.Float16, s...)
+	for i := range tensor.Data[tensor.Float16Bits](x) {
+		tensor.Data[tensor.Float16Bits](x)[i] = tensor.ToFloat16(float32(i) / 2)
+	}
+	return x
+}
+
 type plannedCase struct {
 	name string
 	n    *ops.Node
@@ -96,6 +105,7 @@ func plannedCases() []plannedCase {
 		{"Trilu", node("Trilu", 14, 2, 1, aInt("upper", 0)), []*tensor.Tensor{ramp(2, 5, 5), tensor.Scalar(int64(1))}},
 		{"CumSum", node("CumSum", 14, 2, 1, aInt("exclusive", 1), aInt("reverse", 1)), []*tensor.Tensor{ramp(3, 4), tensor.Scalar(int64(1))}},
 		{"CumSumInt", node("CumSum", 14, 2, 1), []*tensor.Tensor{rampI64(3, 4), tensor.Scalar(int32(0))}},
+		{"CumSumHalf", node("CumSum", 14, 2, 1, aInt("exclusive", 1)), []*tensor.Tensor{rampHalf(3, 4), tensor.Scalar(int64(0))}},
 		{"EyeLike", node("EyeLike", 9, 1, 1, aInt("k", -1)), []*tensor.Tensor{ramp(4, 6)}},
 		{"TopK", node("TopK", 11, 2, 2), []*tensor.Tensor{ramp(3, 100), i64(5)}},
 		{"TopKLong", node("TopK", 11, 2, 2, aInt("axis", 0), aInt("largest", 0)), []*tensor.Tensor{ramp(1000, 2), i64(3)}},
@@ -104,6 +114,8 @@ func plannedCases() []plannedCase {
 		{"ScatterND", node("ScatterND", 16, 3, 1), []*tensor.Tensor{ramp(4, 5), shaped(i64(1, 3), 2, 1), ramp(2, 5)}},
 		{"ScatterNDMul", node("ScatterND", 16, 3, 1, aStr("reduction", "mul")), []*tensor.Tensor{ramp(4, 5), shaped(i64(1, 3, 1, 4), 2, 2), ramp(2)}},
 		{"ReverseSequence", node("ReverseSequence", 10, 2, 1), []*tensor.Tensor{ramp(4, 3, 5), i64(4, 2, 0)}},
+		{"CompressAxis", node("Compress", 11, 2, 1, aInt("axis", -2)), []*tensor.Tensor{ramp(3, 4, 2), tensor.From([]bool{true, false, false, true})}},
+		{"CompressFlat", node("Compress", 11, 2, 1), []*tensor.Tensor{rampI64(2, 3), tensor.From([]bool{false, true, true, false, true})}},
 	}
 }
 

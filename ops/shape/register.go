@@ -10,10 +10,10 @@
 // Flatten, Squeeze and Unsqueeze as views of their input (unless it is
 // known to hold strings), the others writing into outputs the executor
 // provides. Their Infer and Run allocate nothing for inputs of rank up to
-// 8, except CumSum on float16 and bfloat16 data, which allocates its
-// float32 accumulator. NonZero, Unique and Compress, whose output sizes
-// depend on the values of their data, and Constant, which the compiler
-// evaluates once, have only the allocating kernel.
+// 8. Compress's output size follows from its condition, which its Infer
+// reads. NonZero and Unique, whose output sizes depend on the values of
+// their data, and Constant, which the compiler evaluates once, have only
+// the allocating kernel.
 package shape
 
 import "github.com/sinter-ml/sinter/ops"
