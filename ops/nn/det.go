@@ -9,30 +9,70 @@ import (
 )
 
 func bindDet(n *ops.Node) (ops.Kernel, error) {
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if len(in) < 1 {
-			return nil, fmt.Errorf("Det needs input X")
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if len(in) < 1 {
+				return fmt.Errorf("Det needs input X")
+			}
+			if err := needFloat("X", in[0]); err != nil {
+				return err
+			}
+			xs := in[0].Shape()
+			if len(xs) < 2 || xs[len(xs)-1] != xs[len(xs)-2] {
+				return fmt.Errorf("Det: input must be [*, M, M], has shape %v", xs)
+			}
+			out[0].DType, out[0].Shape = in[0].DType(), append(out[0].Shape[:0], xs[:len(xs)-2]...)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			x, y := in[0], out[0]
+			m := x.Shape()[x.Rank()-1]
+			s := floatScratches.Get()
+			a := s.float64s(m * m)
+			for b := range y.Len() {
+				loadMatrix(a, x, b*m*m)
+				storeFloat(y, b, luDet(a, m))
+			}
+			floatScratches.Put(s)
+			return nil
+		},
+	})
+}
+
+// loadMatrix sets a to the len(a) elements of the floating-point tensor t
+// from off on, as float64.
+func loadMatrix(a []float64, t *tensor.Tensor, off int) {
+	switch t.DType() {
+	case tensor.Float64:
+		copy(a, t.Float64s()[off:])
+	case tensor.Float32:
+		for i, v := range t.Float32s()[off : off+len(a)] {
+			a[i] = float64(v)
 		}
-		if err := needFloat("X", in[0]); err != nil {
-			return nil, err
+	case tensor.Float16:
+		for i, v := range tensor.Data[tensor.Float16Bits](t)[off : off+len(a)] {
+			a[i] = float64(v.Float32())
 		}
-		x := in[0]
-		xs := x.Shape()
-		if len(xs) < 2 || xs[len(xs)-1] != xs[len(xs)-2] {
-			return nil, fmt.Errorf("Det: input must be [*, M, M], has shape %v", xs)
+	case tensor.BFloat16:
+		for i, v := range tensor.Data[tensor.BFloat16Bits](t)[off : off+len(a)] {
+			a[i] = float64(v.Float32())
 		}
-		m := xs[len(xs)-1]
-		os := append(tensor.Shape{}, xs[:len(xs)-2]...)
-		nb := os.NumElements()
-		v := asF64(x)
-		out := make([]float64, nb)
-		a := make([]float64, m*m)
-		for b := range out {
-			copy(a, v[b*m*m:(b+1)*m*m])
-			out[b] = luDet(a, m)
-		}
-		return []*tensor.Tensor{newFloat(x.DType(), os, out)}, nil
-	}, nil
+	}
+}
+
+// storeFloat sets element i of the floating-point tensor t to v, rounded
+// to t's dtype (through float32 for the half types).
+func storeFloat(t *tensor.Tensor, i int, v float64) {
+	switch t.DType() {
+	case tensor.Float64:
+		t.Float64s()[i] = v
+	case tensor.Float32:
+		t.Float32s()[i] = float32(v)
+	case tensor.Float16:
+		tensor.Data[tensor.Float16Bits](t)[i] = tensor.ToFloat16(float32(v))
+	case tensor.BFloat16:
+		tensor.Data[tensor.BFloat16Bits](t)[i] = tensor.ToBFloat16(float32(v))
+	}
 }
 
 // luDet returns the determinant of the m×m matrix a (overwritten) by LU

@@ -5,7 +5,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -113,13 +115,6 @@ func labelsWithEll(t einsumTerm, ell, maxEll int) []int {
 	return out
 }
 
-// operand is a dense array whose axes carry einsum labels (all distinct).
-type operand[T num] struct {
-	data   []T
-	labels []int
-	shape  []int
-}
-
 func bindEinsum(n *ops.Node) (ops.Kernel, error) {
 	eqs, err := n.String("equation", "")
 	if err != nil {
@@ -132,7 +127,10 @@ func bindEinsum(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	// The plan for the last input shapes: immutable, shared by concurrent
+	// runs.
+	var cache atomic.Pointer[einsumPlan]
+	plan := func(in []*tensor.Tensor) (*einsumPlan, error) {
 		if len(in) != len(eq.inputs) {
 			return nil, fmt.Errorf("Einsum: equation %q has %d operands, got %d inputs", eqs, len(eq.inputs), len(in))
 		}
@@ -144,112 +142,180 @@ func bindEinsum(n *ops.Node) (ops.Kernel, error) {
 				return nil, fmt.Errorf("Einsum: input dtypes differ")
 			}
 		}
-		switch dt := in[0].DType(); dt {
-		case tensor.Float32, tensor.Float16, tensor.BFloat16:
-			return einsumRun(eq, in, asF32, func(s tensor.Shape, d []float32) *tensor.Tensor { return newFloat(dt, s, d) })
-		case tensor.Float64:
-			return einsumRun(eq, in, asF64, func(s tensor.Shape, d []float64) *tensor.Tensor { return fromSlice(d, s) })
-		case tensor.Int8, tensor.Int16, tensor.Int32, tensor.Int64:
-			return einsumRun(eq, in, toI64, func(s tensor.Shape, d []int64) *tensor.Tensor { return narrowI64(dt, s, d) })
-		case tensor.Uint8, tensor.Uint16, tensor.Uint32, tensor.Uint64:
-			return einsumRun(eq, in, toU64, func(s tensor.Shape, d []uint64) *tensor.Tensor { return narrowU64(dt, s, d) })
-		default:
-			return nil, fmt.Errorf("Einsum does not support dtype %v", dt)
+		if p := cache.Load(); p != nil && p.matches(in) {
+			return p, nil
 		}
-	}, nil
-}
-
-func toI64(t *tensor.Tensor) []int64 {
-	out := make([]int64, t.Len())
-	switch t.DType() {
-	case tensor.Int8:
-		for i, v := range t.Int8s() {
-			out[i] = int64(v)
+		p, err := planEinsum(eq, in)
+		if err != nil {
+			return nil, err
 		}
-	case tensor.Int16:
-		for i, v := range tensor.Data[int16](t) {
-			out[i] = int64(v)
-		}
-	case tensor.Int32:
-		for i, v := range t.Int32s() {
-			out[i] = int64(v)
-		}
-	case tensor.Int64:
-		copy(out, t.Int64s())
+		cache.Store(p)
+		return p, nil
 	}
-	return out
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			p, err := plan(in)
+			if err != nil {
+				return err
+			}
+			out[0].DType, out[0].Shape = p.dt, append(out[0].Shape[:0], p.out...)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			p, err := plan(in)
+			if err != nil {
+				return err
+			}
+			switch st, _ := einsumStorage(p.dt); st {
+			case tensor.Float32:
+				runEinsum(p, in, out[0], &einsumWorkF32, tensor.LoadHalf, tensor.StoreHalf)
+			case tensor.Float64:
+				runEinsum(p, in, out[0], &einsumWorkF64, loadNone[float64], storeNone[float64])
+			case tensor.Int64:
+				runEinsum(p, in, out[0], &einsumWorkI64, loadI64, storeI64)
+			case tensor.Uint64:
+				runEinsum(p, in, out[0], &einsumWorkU64, loadU64, storeU64)
+			}
+			return nil
+		},
+	})
 }
 
-func toU64(t *tensor.Tensor) []uint64 {
-	out := make([]uint64, t.Len())
-	switch t.DType() {
-	case tensor.Uint8:
-		for i, v := range t.Uint8s() {
-			out[i] = uint64(v)
-		}
-	case tensor.Uint16:
-		for i, v := range tensor.Data[uint16](t) {
-			out[i] = uint64(v)
-		}
-	case tensor.Uint32:
-		for i, v := range tensor.Data[uint32](t) {
-			out[i] = uint64(v)
-		}
-	case tensor.Uint64:
-		copy(out, tensor.Data[uint64](t))
+func letterOrder(l int) int {
+	if l >= 26 && l < 52 {
+		return l - 26 // uppercase sorts before lowercase
 	}
-	return out
+	return l + 26
 }
 
-func narrowI64(dt tensor.DType, s tensor.Shape, d []int64) *tensor.Tensor {
-	t := tensor.New(dt, s...)
+// ---- planned evaluation ----
+//
+// An Einsum is evaluated as a fixed sequence of steps for a given set of
+// input shapes and element type: take diagonals of repeated labels, then
+// fold the operands left to right (sum out labels nothing later needs,
+// permute both sides to batch×m×k and batch×k×n, multiply), sum out what
+// the output lacks and permute to the output order. einsumPlan records
+// those steps with every intermediate placed in one scratch buffer, so a
+// run with the shapes of the previous one only moves and multiplies data.
+// Each step does exactly what the former allocating evaluation did, in the
+// same order, so results are unchanged.
+
+// einsumStepKind is what one step of an einsumPlan does.
+type einsumStepKind uint8
+
+const (
+	// stepGather sets dst[i] = src[off(i)], walking shape with the
+	// source strides strides (a transpose or a diagonal).
+	stepGather einsumStepKind = iota
+	// stepCopy sets dst = src.
+	stepCopy
+	// stepReduce sets dst[i] = Σ src[i·inner : (i+1)·inner], summed in order.
+	stepReduce
+	// stepGemm zeroes dst and adds, for each of nb batches, the m×k
+	// matrix a times the k×n matrix b.
+	stepGemm
+)
+
+type einsumStep struct {
+	kind           einsumStepKind
+	dst, src, src2 int // buffer ids
+	shape, strides []int
+	inner          int
+	nb, m, n, k    int
+}
+
+// einsumBuf is where one value of the plan lives: an input's storage (or a
+// converted copy of it in scratch), the output's storage (or scratch that
+// is narrowed into it), or a region of scratch.
+type einsumBuf struct {
+	input  int  // input index, or -1
+	output bool // the Einsum's output
+	direct bool // input or output: the tensor's storage holds T itself
+	off, n int  // region of scratch (when not direct)
+}
+
+type einsumPlan struct {
+	dt      tensor.DType
+	shapes  []tensor.Shape // the input shapes the plan is for
+	out     tensor.Shape
+	bufs    []einsumBuf
+	steps   []einsumStep
+	scratch int // elements of T of scratch
+	rank    int // the longest shape a gather walks
+}
+
+// matches reports whether p was made for inputs in.
+func (p *einsumPlan) matches(in []*tensor.Tensor) bool {
+	if len(in) != len(p.shapes) || in[0].DType() != p.dt {
+		return false
+	}
+	for i, t := range in {
+		if !t.Shape().Equal(p.shapes[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// einsumValue is an operand of the symbolic evaluation: a dense array in
+// buffer buf whose axes carry distinct labels.
+type einsumValue struct {
+	buf    int
+	labels []int
+	shape  []int
+}
+
+type einsumPlanner struct {
+	p *einsumPlan
+}
+
+// region adds a scratch buffer of n elements.
+func (b *einsumPlanner) region(n int) int {
+	b.p.bufs = append(b.p.bufs, einsumBuf{input: -1, off: b.p.scratch, n: n})
+	b.p.scratch += n
+	return len(b.p.bufs) - 1
+}
+
+func (b *einsumPlanner) gather(dst, src int, shape, strides []int) {
+	b.p.steps = append(b.p.steps, einsumStep{kind: stepGather, dst: dst, src: src, shape: shape, strides: strides})
+	b.p.rank = max(b.p.rank, len(shape))
+}
+
+// einsumStorage reports the element type an Einsum on dt computes in, as
+// the dtype whose storage is that type.
+func einsumStorage(dt tensor.DType) (tensor.DType, bool) {
 	switch dt {
-	case tensor.Int8:
-		o := t.Int8s()
-		for i, v := range d {
-			o[i] = int8(v)
-		}
-	case tensor.Int16:
-		o := tensor.Data[int16](t)
-		for i, v := range d {
-			o[i] = int16(v)
-		}
-	case tensor.Int32:
-		o := t.Int32s()
-		for i, v := range d {
-			o[i] = int32(v)
-		}
-	case tensor.Int64:
-		copy(t.Int64s(), d)
+	case tensor.Float32, tensor.Float16, tensor.BFloat16:
+		return tensor.Float32, true
+	case tensor.Float64:
+		return tensor.Float64, true
+	case tensor.Int8, tensor.Int16, tensor.Int32, tensor.Int64:
+		return tensor.Int64, true
+	case tensor.Uint8, tensor.Uint16, tensor.Uint32, tensor.Uint64:
+		return tensor.Uint64, true
 	}
-	return t
+	return tensor.Undefined, false
 }
 
-func narrowU64(dt tensor.DType, s tensor.Shape, d []uint64) *tensor.Tensor {
-	t := tensor.New(dt, s...)
-	switch dt {
-	case tensor.Uint8:
-		o := t.Uint8s()
-		for i, v := range d {
-			o[i] = uint8(v)
-		}
-	case tensor.Uint16:
-		o := tensor.Data[uint16](t)
-		for i, v := range d {
-			o[i] = uint16(v)
-		}
-	case tensor.Uint32:
-		o := tensor.Data[uint32](t)
-		for i, v := range d {
-			o[i] = uint32(v)
-		}
-	case tensor.Uint64:
-		copy(tensor.Data[uint64](t), d)
+// planEinsum resolves eq for inputs in (checked: present, one dtype).
+func planEinsum(eq *einsumEq, in []*tensor.Tensor) (*einsumPlan, error) {
+	dt := in[0].DType()
+	st, ok := einsumStorage(dt)
+	if !ok {
+		return nil, fmt.Errorf("Einsum does not support dtype %v", dt)
 	}
-	return t
-}
-
-func einsumRun[T num](eq *einsumEq, in []*tensor.Tensor, read func(*tensor.Tensor) []T, wrap func(tensor.Shape, []T) *tensor.Tensor) ([]*tensor.Tensor, error) {
+	p := &einsumPlan{dt: dt, shapes: make([]tensor.Shape, len(in))}
+	b := &einsumPlanner{p: p}
+	direct := dt == st
+	for i, t := range in {
+		p.shapes[i] = t.Shape().Clone()
+		if direct {
+			p.bufs = append(p.bufs, einsumBuf{input: i, direct: true})
+		} else {
+			p.bufs = append(p.bufs, einsumBuf{input: i, off: p.scratch, n: t.Len()})
+			p.scratch += t.Len()
+		}
+	}
 	// Expand ellipses.
 	ells := make([]int, len(in))
 	maxEll := 0
@@ -330,13 +396,13 @@ func einsumRun[T num](eq *einsumEq, in []*tensor.Tensor, read func(*tensor.Tenso
 	for _, l := range outLabels {
 		outSet[l] = true
 	}
-	// Build operands: diagonals, broadcast squeezes.
-	opsList := make([]*operand[T], len(in))
+	// Operands: diagonals, broadcast squeezes.
+	vals := make([]*einsumValue, len(in))
 	for i, t := range in {
-		o := &operand[T]{data: read(t), labels: labs[i], shape: append([]int(nil), t.Shape()...)}
-		o = diagonal(o)
-		o = squeezeBroadcast(o, size)
-		opsList[i] = o
+		v := &einsumValue{buf: i, labels: labs[i], shape: append([]int(nil), t.Shape()...)}
+		v = b.diagonal(v)
+		v = squeezeBroadcast(v, size)
+		vals[i] = v
 	}
 	// neededAfter(i): labels in the output or in operands after i.
 	neededAfter := func(i int) map[int]bool {
@@ -344,27 +410,26 @@ func einsumRun[T num](eq *einsumEq, in []*tensor.Tensor, read func(*tensor.Tenso
 		for l := range outSet {
 			m[l] = true
 		}
-		for j := i + 1; j < len(opsList); j++ {
-			for _, l := range opsList[j].labels {
+		for j := i + 1; j < len(vals); j++ {
+			for _, l := range vals[j].labels {
 				m[l] = true
 			}
 		}
 		return m
 	}
-	cur := opsList[0]
-	for i := 1; i < len(opsList); i++ {
-		b := opsList[i]
+	cur := vals[0]
+	for i := 1; i < len(vals); i++ {
+		o := vals[i]
 		need := neededAfter(i)
-		// Sum out labels of cur that nothing later needs and b lacks; same for b.
-		cur = sumOut(cur, func(l int) bool { return need[l] || slices.Contains(b.labels, l) })
-		b = sumOut(b, func(l int) bool { return need[l] || slices.Contains(cur.labels, l) })
+		// Sum out labels of cur that nothing later needs and o lacks; same for o.
+		cur = b.sumOut(cur, func(l int) bool { return need[l] || slices.Contains(o.labels, l) })
+		o = b.sumOut(o, func(l int) bool { return need[l] || slices.Contains(cur.labels, l) })
 		var err error
-		cur, err = contract(cur, b, need)
-		if err != nil {
+		if cur, err = b.contract(cur, o, need); err != nil {
 			return nil, err
 		}
 	}
-	cur = sumOut(cur, func(l int) bool { return outSet[l] })
+	cur = b.sumOut(cur, func(l int) bool { return outSet[l] })
 	// Permute to the output order.
 	perm := make([]int, len(outLabels))
 	for i, l := range outLabels {
@@ -374,186 +439,107 @@ func einsumRun[T num](eq *einsumEq, in []*tensor.Tensor, read func(*tensor.Tenso
 		}
 		perm[i] = ax
 	}
-	data, shape := permute(cur.data, cur.shape, perm)
-	return []*tensor.Tensor{wrap(tensor.Shape(shape), data)}, nil
-}
-
-func letterOrder(l int) int {
-	if l >= 26 && l < 52 {
-		return l - 26 // uppercase sorts before lowercase
+	oshape, ostrides, ident := permuted(cur.shape, perm)
+	p.out = tensor.Shape(oshape)
+	// When the last step made the result in the newest region, it writes
+	// the output instead.
+	last := len(p.steps) - 1
+	retarget := ident && last >= 0 && p.steps[last].dst == cur.buf && cur.buf == len(p.bufs)-1 && p.bufs[cur.buf].input < 0
+	if retarget {
+		p.scratch -= p.bufs[cur.buf].n
+		p.bufs[cur.buf].n = 0
 	}
-	return l + 26
+	p.bufs = append(p.bufs, einsumBuf{input: -1, output: true, direct: direct})
+	out := len(p.bufs) - 1
+	if !direct {
+		p.bufs[out].off, p.bufs[out].n = p.scratch, p.out.NumElements()
+		p.scratch += p.bufs[out].n
+	}
+	switch {
+	case retarget:
+		p.steps[last].dst = out
+	case !ident:
+		b.gather(out, cur.buf, oshape, ostrides)
+	default:
+		p.steps = append(p.steps, einsumStep{kind: stepCopy, dst: out, src: cur.buf})
+	}
+	return p, nil
 }
 
-// diagonal merges repeated labels of o by taking the diagonal.
-func diagonal[T num](o *operand[T]) *operand[T] {
+// diagonal merges repeated labels of v by taking the diagonal.
+func (b *einsumPlanner) diagonal(v *einsumValue) *einsumValue {
 	var uniq []int
 	var ushape []int
-	for ax, l := range o.labels {
+	for ax, l := range v.labels {
 		if !slices.Contains(uniq, l) {
 			uniq = append(uniq, l)
-			ushape = append(ushape, o.shape[ax])
+			ushape = append(ushape, v.shape[ax])
 		}
 	}
-	if len(uniq) == len(o.labels) {
-		return o
+	if len(uniq) == len(v.labels) {
+		return v
 	}
 	// For a repeated label the sizes must agree; use the minimum to stay safe.
-	for ax, l := range o.labels {
+	for ax, l := range v.labels {
 		u := slices.Index(uniq, l)
-		ushape[u] = min(ushape[u], o.shape[ax])
+		ushape[u] = min(ushape[u], v.shape[ax])
 	}
-	st := make([]int, len(o.labels))
+	st := make([]int, len(v.labels))
 	s := 1
-	for ax := len(o.labels) - 1; ax >= 0; ax-- {
+	for ax := len(v.labels) - 1; ax >= 0; ax-- {
 		st[ax] = s
-		s *= o.shape[ax]
+		s *= v.shape[ax]
 	}
 	ust := make([]int, len(uniq))
-	for ax, l := range o.labels {
+	for ax, l := range v.labels {
 		ust[slices.Index(uniq, l)] += st[ax]
 	}
-	out := make([]T, prod(ushape))
-	idx := make([]int, len(uniq))
-	off := 0
-	for i := range out {
-		out[i] = o.data[off]
-		for j := len(uniq) - 1; j >= 0; j-- {
-			idx[j]++
-			off += ust[j]
-			if idx[j] < ushape[j] {
-				break
-			}
-			off -= ust[j] * ushape[j]
-			idx[j] = 0
-		}
-	}
-	return &operand[T]{data: out, labels: uniq, shape: ushape}
+	dst := b.region(prod(ushape))
+	b.gather(dst, v.buf, ushape, ust)
+	return &einsumValue{buf: dst, labels: uniq, shape: ushape}
 }
 
 // squeezeBroadcast drops size-1 axes whose label is larger elsewhere: the
 // operand then broadcasts along that label.
-func squeezeBroadcast[T num](o *operand[T], size map[int]int) *operand[T] {
+func squeezeBroadcast(v *einsumValue, size map[int]int) *einsumValue {
 	var labels, shape []int
-	for ax, l := range o.labels {
-		if o.shape[ax] == 1 && size[l] != 1 {
+	for ax, l := range v.labels {
+		if v.shape[ax] == 1 && size[l] != 1 {
 			continue
 		}
 		labels = append(labels, l)
-		shape = append(shape, o.shape[ax])
+		shape = append(shape, v.shape[ax])
 	}
-	return &operand[T]{data: o.data, labels: labels, shape: shape}
+	return &einsumValue{buf: v.buf, labels: labels, shape: shape}
 }
 
-// sumOut sums over every axis whose label keep rejects.
-func sumOut[T num](o *operand[T], keep func(int) bool) *operand[T] {
-	var keptAx, dropAx []int
-	for ax, l := range o.labels {
-		if keep(l) {
-			keptAx = append(keptAx, ax)
-		} else {
-			dropAx = append(dropAx, ax)
-		}
+// permute returns v with its axes in the order perm, gathering when that
+// moves data.
+func (b *einsumPlanner) permute(v *einsumValue, perm []int) *einsumValue {
+	oshape, ostrides, ident := permuted(v.shape, perm)
+	labels := make([]int, len(perm))
+	for i, ax := range perm {
+		labels[i] = v.labels[ax]
 	}
-	if len(dropAx) == 0 {
-		return o
+	if ident {
+		return &einsumValue{buf: v.buf, labels: labels, shape: oshape}
 	}
-	perm := append(append([]int{}, keptAx...), dropAx...)
-	data, shape := permute(o.data, o.shape, perm)
-	outer := prod(shape[:len(keptAx)])
-	inner := prod(shape[len(keptAx):])
-	out := make([]T, outer)
-	for i := range out {
-		var s T
-		for _, v := range data[i*inner : (i+1)*inner] {
-			s += v
-		}
-		out[i] = s
-	}
-	labels := make([]int, len(keptAx))
-	for i, ax := range keptAx {
-		labels[i] = o.labels[ax]
-	}
-	return &operand[T]{data: out, labels: labels, shape: shape[:len(keptAx)]}
+	dst := b.region(prod(oshape))
+	b.gather(dst, v.buf, oshape, ostrides)
+	return &einsumValue{buf: dst, labels: labels, shape: oshape}
 }
 
-// contract multiplies a and b, summing labels they share that need lacks.
-func contract[T num](a, b *operand[T], need map[int]bool) (*operand[T], error) {
-	var batch, aOnly, bOnly, sum []int
-	for _, l := range a.labels {
-		if slices.Contains(b.labels, l) {
-			if need[l] {
-				batch = append(batch, l)
-			} else {
-				sum = append(sum, l)
-			}
-		} else {
-			aOnly = append(aOnly, l)
-		}
-	}
-	for _, l := range b.labels {
-		if !slices.Contains(a.labels, l) {
-			bOnly = append(bOnly, l)
-		}
-	}
-	sizeOf := func(o *operand[T], l int) int { return o.shape[slices.Index(o.labels, l)] }
-	axes := func(o *operand[T], groups ...[]int) []int {
-		var p []int
-		for _, g := range groups {
-			for _, l := range g {
-				p = append(p, slices.Index(o.labels, l))
-			}
-		}
-		return p
-	}
-	ad, _ := permute(a.data, a.shape, axes(a, batch, aOnly, sum))
-	bd, _ := permute(b.data, b.shape, axes(b, batch, sum, bOnly))
-	nb, m, k, n := 1, 1, 1, 1
-	var shape []int
-	for _, l := range batch {
-		if sizeOf(a, l) != sizeOf(b, l) {
-			return nil, fmt.Errorf("Einsum: label size mismatch")
-		}
-		nb *= sizeOf(a, l)
-		shape = append(shape, sizeOf(a, l))
-	}
-	for _, l := range aOnly {
-		m *= sizeOf(a, l)
-		shape = append(shape, sizeOf(a, l))
-	}
-	for _, l := range sum {
-		if sizeOf(a, l) != sizeOf(b, l) {
-			return nil, fmt.Errorf("Einsum: label size mismatch")
-		}
-		k *= sizeOf(a, l)
-	}
-	for _, l := range bOnly {
-		n *= sizeOf(b, l)
-		shape = append(shape, sizeOf(b, l))
-	}
-	if err := tensor.Shape(shape).Check(); err != nil {
-		return nil, err
-	}
-	out := make([]T, nb*m*n)
-	for i := 0; i < nb; i++ {
-		gemm(false, false, m, n, k, 1, ad[i*m*k:], k, bd[i*k*n:], n, out[i*m*n:], n)
-	}
-	labels := append(append(append([]int{}, batch...), aOnly...), bOnly...)
-	return &operand[T]{data: out, labels: labels, shape: shape}, nil
-}
-
-// permute transposes data of shape so that output axis i is input axis perm[i].
-func permute[T any](data []T, shape []int, perm []int) ([]T, []int) {
-	oshape := make([]int, len(perm))
-	ident := true
+// permuted returns the shape of an array of shape after moving its axis
+// perm[i] to position i, the source strides of its axes, and whether perm
+// is the identity.
+func permuted(shape, perm []int) (oshape, ostrides []int, ident bool) {
+	oshape = make([]int, len(perm))
+	ident = true
 	for i, p := range perm {
 		oshape[i] = shape[p]
 		if p != i {
 			ident = false
 		}
-	}
-	if ident {
-		return data, oshape
 	}
 	st := make([]int, len(shape))
 	s := 1
@@ -561,27 +547,283 @@ func permute[T any](data []T, shape []int, perm []int) ([]T, []int) {
 		st[ax] = s
 		s *= shape[ax]
 	}
-	ost := make([]int, len(perm))
+	ostrides = make([]int, len(perm))
 	for i, p := range perm {
-		ost[i] = st[p]
+		ostrides[i] = st[p]
 	}
-	out := make([]T, len(data))
-	if len(out) == 0 {
-		return out, oshape
-	}
-	idx := make([]int, len(perm))
-	off := 0
-	for i := range out {
-		out[i] = data[off]
-		for j := len(perm) - 1; j >= 0; j-- {
-			idx[j]++
-			off += ost[j]
-			if idx[j] < oshape[j] {
-				break
-			}
-			off -= ost[j] * oshape[j]
-			idx[j] = 0
+	return oshape, ostrides, ident
+}
+
+// sumOut sums over every axis whose label keep rejects.
+func (b *einsumPlanner) sumOut(v *einsumValue, keep func(int) bool) *einsumValue {
+	var keptAx, dropAx []int
+	for ax, l := range v.labels {
+		if keep(l) {
+			keptAx = append(keptAx, ax)
+		} else {
+			dropAx = append(dropAx, ax)
 		}
 	}
-	return out, oshape
+	if len(dropAx) == 0 {
+		return v
+	}
+	pv := b.permute(v, append(append([]int{}, keptAx...), dropAx...))
+	kept := len(keptAx)
+	dst := b.region(prod(pv.shape[:kept]))
+	b.p.steps = append(b.p.steps, einsumStep{kind: stepReduce, dst: dst, src: pv.buf, inner: prod(pv.shape[kept:])})
+	return &einsumValue{buf: dst, labels: pv.labels[:kept], shape: pv.shape[:kept]}
+}
+
+// contract multiplies x and y, summing labels they share that need lacks.
+func (b *einsumPlanner) contract(x, y *einsumValue, need map[int]bool) (*einsumValue, error) {
+	var batch, xOnly, sum, yOnly []int
+	for _, l := range x.labels {
+		if slices.Contains(y.labels, l) {
+			if need[l] {
+				batch = append(batch, l)
+			} else {
+				sum = append(sum, l)
+			}
+		} else {
+			xOnly = append(xOnly, l)
+		}
+	}
+	for _, l := range y.labels {
+		if !slices.Contains(x.labels, l) {
+			yOnly = append(yOnly, l)
+		}
+	}
+	sizeOf := func(v *einsumValue, l int) int { return v.shape[slices.Index(v.labels, l)] }
+	axes := func(v *einsumValue, groups ...[]int) []int {
+		var p []int
+		for _, g := range groups {
+			for _, l := range g {
+				p = append(p, slices.Index(v.labels, l))
+			}
+		}
+		return p
+	}
+	nb, m, k, n := 1, 1, 1, 1
+	var shape []int
+	for _, l := range batch {
+		if sizeOf(x, l) != sizeOf(y, l) {
+			return nil, fmt.Errorf("Einsum: label size mismatch")
+		}
+		nb *= sizeOf(x, l)
+		shape = append(shape, sizeOf(x, l))
+	}
+	for _, l := range xOnly {
+		m *= sizeOf(x, l)
+		shape = append(shape, sizeOf(x, l))
+	}
+	for _, l := range sum {
+		if sizeOf(x, l) != sizeOf(y, l) {
+			return nil, fmt.Errorf("Einsum: label size mismatch")
+		}
+		k *= sizeOf(x, l)
+	}
+	for _, l := range yOnly {
+		n *= sizeOf(y, l)
+		shape = append(shape, sizeOf(y, l))
+	}
+	if err := tensor.Shape(shape).Check(); err != nil {
+		return nil, err
+	}
+	px := b.permute(x, axes(x, batch, xOnly, sum))
+	py := b.permute(y, axes(y, batch, sum, yOnly))
+	dst := b.region(nb * m * n)
+	b.p.steps = append(b.p.steps, einsumStep{kind: stepGemm, dst: dst, src: px.buf, src2: py.buf, nb: nb, m: m, n: n, k: k})
+	labels := append(append(append([]int{}, batch...), xOnly...), yOnly...)
+	return &einsumValue{buf: dst, labels: labels, shape: shape}, nil
+}
+
+// einsumWork is one run's scratch: the plan's buffer of T, the resolved
+// slices of its buffers and a gather's index counter. Kept in free lists
+// per T; views is cleared before a Put so no caller tensor stays reachable.
+type einsumWork[T num] struct {
+	scratch []T
+	views   [][]T
+	idx     []int
+}
+
+var (
+	einsumWorkF32 freelist.List[einsumWork[float32]]
+	einsumWorkF64 freelist.List[einsumWork[float64]]
+	einsumWorkI64 freelist.List[einsumWork[int64]]
+	einsumWorkU64 freelist.List[einsumWork[uint64]]
+)
+
+// runEinsum runs p on in into out. load converts a tensor that does not
+// store T into a []T and store narrows the result into out.
+func runEinsum[T num](p *einsumPlan, in []*tensor.Tensor, out *tensor.Tensor, wl *freelist.List[einsumWork[T]],
+	load func(dst []T, t *tensor.Tensor), store func(out *tensor.Tensor, src []T)) {
+	w := wl.Get()
+	if cap(w.scratch) < p.scratch {
+		w.scratch = make([]T, p.scratch)
+	}
+	if cap(w.views) < len(p.bufs) {
+		w.views = make([][]T, len(p.bufs))
+	}
+	if cap(w.idx) < p.rank {
+		w.idx = make([]int, p.rank)
+	}
+	views := w.views[:len(p.bufs)]
+	for i, bf := range p.bufs {
+		switch {
+		case bf.direct && bf.output:
+			views[i] = tensor.Data[T](out)
+		case bf.direct:
+			views[i] = tensor.Data[T](in[bf.input])
+		default:
+			views[i] = w.scratch[bf.off : bf.off+bf.n : bf.off+bf.n]
+			if bf.input >= 0 {
+				load(views[i], in[bf.input])
+			}
+		}
+	}
+	for i := range p.steps {
+		s := &p.steps[i]
+		dst := views[s.dst]
+		switch s.kind {
+		case stepGather:
+			gatherStrided(dst, views[s.src], s.shape, s.strides, w.idx)
+		case stepCopy:
+			copy(dst, views[s.src])
+		case stepReduce:
+			src := views[s.src]
+			for i := range dst {
+				var sum T
+				for _, v := range src[i*s.inner : (i+1)*s.inner] {
+					sum += v
+				}
+				dst[i] = sum
+			}
+		case stepGemm:
+			clear(dst)
+			a, b := views[s.src], views[s.src2]
+			m, n, k := s.m, s.n, s.k
+			for i := 0; i < s.nb; i++ {
+				gemm(false, false, m, n, k, 1, a[i*m*k:], k, b[i*k*n:], n, dst[i*m*n:], n)
+			}
+		}
+	}
+	if bf := p.bufs[len(p.bufs)-1]; !bf.direct {
+		store(out, views[len(p.bufs)-1])
+	}
+	clear(views)
+	wl.Put(w)
+}
+
+// gatherStrided sets dst[i] = src[off(i)], where off walks shape (whose
+// product is len(dst)) with the source strides strides; idx is scratch of
+// at least len(shape) entries.
+func gatherStrided[T any](dst, src []T, shape, strides, idx []int) {
+	if len(dst) == 0 {
+		return
+	}
+	r := len(shape)
+	if r == 0 {
+		dst[0] = src[0]
+		return
+	}
+	inner, is := shape[r-1], strides[r-1]
+	idx = idx[:r-1]
+	clear(idx)
+	off := 0
+	for o := 0; o < len(dst); o += inner {
+		d := dst[o : o+inner]
+		if is == 1 {
+			copy(d, src[off:off+inner])
+		} else {
+			for j := range d {
+				d[j] = src[off+j*is]
+			}
+		}
+		for ax := r - 2; ax >= 0; ax-- {
+			idx[ax]++
+			off += strides[ax]
+			if idx[ax] < shape[ax] {
+				break
+			}
+			off -= strides[ax] * shape[ax]
+			idx[ax] = 0
+		}
+	}
+}
+
+// Converters between the dtypes Einsum takes and the types it computes in.
+
+func loadNone[T num](dst []T, t *tensor.Tensor)    {}
+func storeNone[T num](out *tensor.Tensor, src []T) {}
+
+func loadI64(dst []int64, t *tensor.Tensor) {
+	switch t.DType() {
+	case tensor.Int8:
+		widen(dst, t.Int8s())
+	case tensor.Int16:
+		widen(dst, tensor.Data[int16](t))
+	case tensor.Int32:
+		widen(dst, t.Int32s())
+	case tensor.Int64:
+		copy(dst, t.Int64s())
+	}
+}
+
+func loadU64(dst []uint64, t *tensor.Tensor) {
+	switch t.DType() {
+	case tensor.Uint8:
+		widen(dst, t.Uint8s())
+	case tensor.Uint16:
+		widen(dst, tensor.Data[uint16](t))
+	case tensor.Uint32:
+		widen(dst, tensor.Data[uint32](t))
+	case tensor.Uint64:
+		copy(dst, tensor.Data[uint64](t))
+	}
+}
+
+func storeI64(out *tensor.Tensor, src []int64) {
+	switch out.DType() {
+	case tensor.Int8:
+		narrow(out.Int8s(), src)
+	case tensor.Int16:
+		narrow(tensor.Data[int16](out), src)
+	case tensor.Int32:
+		narrow(out.Int32s(), src)
+	case tensor.Int64:
+		copy(out.Int64s(), src)
+	}
+}
+
+func storeU64(out *tensor.Tensor, src []uint64) {
+	switch out.DType() {
+	case tensor.Uint8:
+		narrow(out.Uint8s(), src)
+	case tensor.Uint16:
+		narrow(tensor.Data[uint16](out), src)
+	case tensor.Uint32:
+		narrow(tensor.Data[uint32](out), src)
+	case tensor.Uint64:
+		copy(tensor.Data[uint64](out), src)
+	}
+}
+
+type integer interface {
+	~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64
+}
+
+// widen sets dst[i] = src[i] converted.
+func widen[D, S integer](dst []D, src []S) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = D(v)
+	}
+}
+
+// narrow sets dst[i] = src[i] converted (truncating).
+func narrow[D, S integer](dst []D, src []S) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = D(v)
+	}
 }

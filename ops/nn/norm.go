@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync/atomic"
 
+	"github.com/sinter-ml/sinter/internal/freelist"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -284,28 +285,39 @@ func bindInstanceNorm(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if len(in) < 3 {
-			return nil, fmt.Errorf("InstanceNormalization needs 3 inputs")
-		}
-		for i, name := range []string{"input", "scale", "B"} {
-			if err := needFloat(name, in[i]); err != nil {
-				return nil, fmt.Errorf("InstanceNormalization: %w", err)
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if len(in) < 3 {
+				return fmt.Errorf("InstanceNormalization needs 3 inputs")
 			}
-		}
-		x := in[0]
-		if x.Rank() < 2 {
-			return nil, fmt.Errorf("InstanceNormalization: input must have rank ≥ 2, has shape %v", x.Shape())
-		}
-		C := x.Shape()[1]
-		if in[1].Len() != C || in[2].Len() != C {
-			return nil, fmt.Errorf("InstanceNormalization: scale %v and B %v must have %d elements", in[1].Shape(), in[2].Shape(), C)
-		}
-		if x.DType() == tensor.Float64 {
-			return []*tensor.Tensor{instanceNorm[float64](x, in[1], in[2], float64(eps))}, nil
-		}
-		return []*tensor.Tensor{instanceNorm[float32](x, in[1], in[2], float64(eps))}, nil
-	}, nil
+			for i, name := range [3]string{"input", "scale", "B"} {
+				if err := needFloat(name, in[i]); err != nil {
+					return fmt.Errorf("InstanceNormalization: %w", err)
+				}
+			}
+			x := in[0]
+			if x.Rank() < 2 {
+				return fmt.Errorf("InstanceNormalization: input must have rank ≥ 2, has shape %v", x.Shape())
+			}
+			C := x.Shape()[1]
+			if in[1].Len() != C || in[2].Len() != C {
+				return fmt.Errorf("InstanceNormalization: scale %v and B %v must have %d elements", in[1].Shape(), in[2].Shape(), C)
+			}
+			out[0].DType, out[0].Shape = x.DType(), append(out[0].Shape[:0], x.Shape()...)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			st, bt := in[1], in[2]
+			eachFloat(in[0], out[0],
+				func(x, y []float32, xs tensor.Shape, _ *floatScratch) {
+					instanceNorm(x, y, xs, st, bt, float64(eps))
+				},
+				func(x, y []float64, xs tensor.Shape, _ *floatScratch) {
+					instanceNorm(x, y, xs, st, bt, float64(eps))
+				})
+			return nil
+		},
+	})
 }
 
 // meanVar returns the mean and population variance of v (two-pass, float64).
@@ -326,27 +338,23 @@ func meanVar[T ops.Float](v []T) (float64, float64) {
 	return mean, q / float64(len(v))
 }
 
-func instanceNorm[T ops.Float](xt, st, bt *tensor.Tensor, eps float64) *tensor.Tensor {
-	xs := xt.Shape()
+// instanceNorm normalises each N×C plane of x (shape xs) into y.
+func instanceNorm[T ops.Float](x, y []T, xs tensor.Shape, st, bt *tensor.Tensor, eps float64) {
 	N, C := xs[0], xs[1]
 	S := prod(xs[2:])
-	x := asFloat[T](xt)
-	scale, bias := asFloat[T](st), asFloat[T](bt)
-	y := make([]T, len(x))
 	for n := 0; n < N; n++ {
 		for c := 0; c < C; c++ {
 			base := (n*C + c) * S
 			seg := x[base : base+S]
 			mean, vr := meanVar(seg)
-			k := float64(scale[c]) / math.Sqrt(vr+eps)
-			b := float64(bias[c]) - mean*k
+			k := float64(T(floatAt(st, c))) / math.Sqrt(vr+eps)
+			b := float64(T(floatAt(bt, c))) - mean*k
 			out := y[base : base+S]
 			for i, v := range seg {
 				out[i] = T(float64(v)*k + b)
 			}
 		}
 	}
-	return newFloat(xt.DType(), xs, y)
 }
 
 // ---- LayerNormalization ----
@@ -549,48 +557,65 @@ func bindLRN(n *ops.Node) (ops.Kernel, error) {
 	if !n.Has("size") || size <= 0 || size > 1<<30 {
 		return nil, fmt.Errorf("LRN: size must be given and positive, got %d", size)
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if len(in) < 1 {
-			return nil, fmt.Errorf("LRN needs input X")
-		}
-		if err := needFloat("X", in[0]); err != nil {
-			return nil, err
-		}
-		x := in[0]
-		if x.Rank() < 2 {
-			return nil, fmt.Errorf("LRN: input must have rank ≥ 2, has shape %v", x.Shape())
-		}
-		if x.DType() == tensor.Float64 {
-			return []*tensor.Tensor{lrn[float64](x, float64(alpha), float64(beta), float64(bias), int(size))}, nil
-		}
-		return []*tensor.Tensor{lrn[float32](x, float64(alpha), float64(beta), float64(bias), int(size))}, nil
-	}, nil
+	a := lrnAttrs{alpha: float64(alpha), beta: float64(beta), bias: float64(bias), size: int(size)}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if len(in) < 1 {
+				return fmt.Errorf("LRN needs input X")
+			}
+			if err := needFloat("X", in[0]); err != nil {
+				return err
+			}
+			x := in[0]
+			if x.Rank() < 2 {
+				return fmt.Errorf("LRN: input must have rank ≥ 2, has shape %v", x.Shape())
+			}
+			out[0].DType, out[0].Shape = x.DType(), append(out[0].Shape[:0], x.Shape()...)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			eachFloat(in[0], out[0],
+				func(x, y []float32, xs tensor.Shape, s *floatScratch) { lrn(x, y, xs, a, s) },
+				func(x, y []float64, xs tensor.Shape, s *floatScratch) { lrn(x, y, xs, a, s) })
+			return nil
+		},
+	})
 }
 
-func lrn[T ops.Float](xt *tensor.Tensor, alpha, beta, bias float64, size int) *tensor.Tensor {
-	xs := xt.Shape()
+type lrnAttrs struct {
+	alpha, beta, bias float64
+	size              int
+}
+
+// lrn writes x (shape xs) divided by (bias + α/size · Σ x²)^β, the sum over
+// a window of channels, into y. Each plane's sums of squares accumulate in
+// s, channel by channel in ascending order.
+func lrn[T ops.Float](x, y []T, xs tensor.Shape, at lrnAttrs, s *floatScratch) {
 	N, C := xs[0], xs[1]
 	S := prod(xs[2:])
-	x := asFloat[T](xt)
-	y := make([]T, len(x))
-	lo := (size - 1) / 2
-	hi := size - 1 - lo // ceil((size-1)/2)
-	a := alpha / float64(size)
+	lo := (at.size - 1) / 2
+	hi := at.size - 1 - lo // ceil((size-1)/2)
+	a := at.alpha / float64(at.size)
+	bias, beta := at.bias, at.beta
+	sq := s.float64s(S)
 	for n := 0; n < N; n++ {
 		for c := 0; c < C; c++ {
 			c0, c1 := max(0, c-lo), min(C-1, c+hi)
-			for s := 0; s < S; s++ {
-				var sq float64
-				for cc := c0; cc <= c1; cc++ {
-					v := float64(x[(n*C+cc)*S+s])
-					sq += v * v
+			clear(sq)
+			for cc := c0; cc <= c1; cc++ {
+				xp := x[(n*C+cc)*S : (n*C+cc+1)*S]
+				for i := range sq {
+					v := float64(xp[i])
+					sq[i] += v * v
 				}
-				i := (n*C+c)*S + s
-				y[i] = T(float64(x[i]) / math.Pow(bias+a*sq, beta))
+			}
+			base := (n*C + c) * S
+			xp, yp := x[base:base+S], y[base:base+S]
+			for i, q := range sq {
+				yp[i] = T(float64(xp[i]) / math.Pow(bias+a*q, beta))
 			}
 		}
 	}
-	return newFloat(xt.DType(), xs, y)
 }
 
 // ---- MeanVarianceNormalization ----
@@ -603,55 +628,184 @@ func bindMVN(n *ops.Node) (ops.Kernel, error) {
 	if axes == nil {
 		axes = []int64{0, 2, 3}
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if len(in) < 1 {
-			return nil, fmt.Errorf("MeanVarianceNormalization needs input X")
-		}
-		if err := needFloat("X", in[0]); err != nil {
-			return nil, err
-		}
-		x := in[0]
-		xs := x.Shape()
-		red := append(tensor.Shape{}, xs...)
-		for _, ax := range axes {
-			a, err := ops.NormAxis(ax, len(xs))
-			if err != nil {
-				return nil, fmt.Errorf("MeanVarianceNormalization: %w", err)
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if len(in) < 1 {
+				return fmt.Errorf("MeanVarianceNormalization needs input X")
 			}
-			red[a] = 1
-		}
-		if x.DType() == tensor.Float64 {
-			return []*tensor.Tensor{mvn[float64](x, red)}, nil
-		}
-		return []*tensor.Tensor{mvn[float32](x, red)}, nil
-	}, nil
+			if err := needFloat("X", in[0]); err != nil {
+				return err
+			}
+			xs := in[0].Shape()
+			for _, ax := range axes {
+				if _, err := ops.NormAxis(ax, len(xs)); err != nil {
+					return fmt.Errorf("MeanVarianceNormalization: %w", err)
+				}
+			}
+			out[0].DType, out[0].Shape = in[0].DType(), append(out[0].Shape[:0], xs...)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			eachFloat(in[0], out[0],
+				func(x, y []float32, xs tensor.Shape, s *floatScratch) { mvn(x, y, xs, axes, s) },
+				func(x, y []float64, xs tensor.Shape, s *floatScratch) { mvn(x, y, xs, axes, s) })
+			return nil
+		},
+	})
 }
 
-func mvn[T ops.Float](xt *tensor.Tensor, red tensor.Shape) *tensor.Tensor {
-	xs := xt.Shape()
-	x := asFloat[T](xt)
-	R := red.NumElements()
-	sum := make([]float64, R)
-	sq := make([]float64, R)
-	cnt := 0
-	if R > 0 {
-		cnt = len(x) / R
+// mvn writes x (shape xs, axes valid) normalised to zero mean and unit
+// variance over axes into y. Sums run in float64 over the elements in
+// order.
+func mvn[T ops.Float](x, y []T, xs tensor.Shape, axes []int64, s *floatScratch) {
+	r := len(xs)
+	// rst[ax] is axis ax's stride in the reduced array (0 on reduced axes);
+	// idx counts positions on all axes but the last.
+	ints := s.ints(2 * r)
+	rst, idx := ints[:r], ints[r:]
+	for ax := range rst {
+		rst[ax] = 1
 	}
-	shapes := []tensor.Shape{red}
-	ops.BroadcastIndex(xs, shapes, func(o int, offs []int) {
-		v := float64(x[o])
-		sum[offs[0]] += v
-		sq[offs[0]] += v * v
-	})
-	std := make([]float64, R)
+	for _, a := range axes {
+		ax, _ := ops.NormAxis(a, r)
+		rst[ax] = 0
+	}
+	R := 1
+	for ax := r - 1; ax >= 0; ax-- {
+		if rst[ax] != 0 {
+			rst[ax] = R
+			R *= xs[ax]
+		}
+	}
+	if len(x) == 0 {
+		return
+	}
+	cnt := len(x) / R
+	stats := s.float64s(3 * R)
+	sum, sq, std := stats[:R], stats[R:2*R], stats[2*R:]
+	clear(sum)
+	clear(sq)
+	// x is walked in runs along its last axis: a run starting at o has
+	// offset off in the reduced array, and stride is there.
+	inner, is := 1, 0
+	if r > 0 {
+		inner, is = xs[r-1], rst[r-1]
+	}
+	clear(idx)
+	off := 0
+	for o := 0; o < len(x); o += inner {
+		xp := x[o : o+inner]
+		for j, xv := range xp {
+			k := off + j*is
+			v := float64(xv)
+			sum[k] += v
+			sq[k] += v * v
+		}
+		off = nextRun(xs, rst, idx, off)
+	}
 	for i := range sum {
 		m := sum[i] / float64(cnt)
 		sum[i] = m
 		std[i] = math.Sqrt(math.Max(0, sq[i]/float64(cnt)-m*m)) + 1e-9
 	}
-	y := make([]T, len(x))
-	ops.BroadcastIndex(xs, shapes, func(o int, offs []int) {
-		y[o] = T((float64(x[o]) - sum[offs[0]]) / std[offs[0]])
-	})
-	return newFloat(xt.DType(), xs, y)
+	clear(idx)
+	off = 0
+	for o := 0; o < len(x); o += inner {
+		xp, yp := x[o:o+inner], y[o:o+inner]
+		for j, xv := range xp {
+			k := off + j*is
+			yp[j] = T((float64(xv) - sum[k]) / std[k])
+		}
+		off = nextRun(xs, rst, idx, off)
+	}
+}
+
+// nextRun steps idx, a position on every axis of shape but the last, to
+// the next one and returns off moved along by strides.
+func nextRun(shape tensor.Shape, strides, idx []int, off int) int {
+	for ax := len(shape) - 2; ax >= 0; ax-- {
+		idx[ax]++
+		off += strides[ax]
+		if idx[ax] < shape[ax] {
+			return off
+		}
+		off -= strides[ax] * shape[ax]
+		idx[ax] = 0
+	}
+	return off
+}
+
+// ---- scratch and dtypes of the planned float kernels ----
+
+// floatScratch is a planned kernel's working storage for one run, taken
+// from floatScratches so that a steady-state run allocates nothing.
+type floatScratch struct {
+	f32 []float32
+	f64 []float64
+	i   []int
+}
+
+var floatScratches freelist.List[floatScratch]
+
+func (s *floatScratch) float32s(n int) []float32 {
+	if cap(s.f32) < n {
+		s.f32 = make([]float32, n)
+	}
+	return s.f32[:n]
+}
+
+func (s *floatScratch) float64s(n int) []float64 {
+	if cap(s.f64) < n {
+		s.f64 = make([]float64, n)
+	}
+	return s.f64[:n]
+}
+
+func (s *floatScratch) ints(n int) []int {
+	if cap(s.i) < n {
+		s.i = make([]int, n)
+	}
+	return s.i[:n]
+}
+
+// eachFloat runs a float kernel from x into y, of the same floating-point
+// dtype: f64 on Float64 storage, f32 on Float32 storage, and f32 on
+// float32 copies for Float16 and BFloat16, whose results are rounded into
+// y once (as the allocating kernels' newFloat did). xs is x's shape; s is
+// scratch for the kernel's own use (not holding x or y).
+func eachFloat(xt, yt *tensor.Tensor,
+	f32 func(x, y []float32, xs tensor.Shape, s *floatScratch),
+	f64 func(x, y []float64, xs tensor.Shape, s *floatScratch)) {
+	s := floatScratches.Get()
+	switch xt.DType() {
+	case tensor.Float64:
+		f64(xt.Float64s(), yt.Float64s(), xt.Shape(), s)
+	case tensor.Float32:
+		f32(xt.Float32s(), yt.Float32s(), xt.Shape(), s)
+	default:
+		h := floatScratches.Get()
+		nx := xt.Len()
+		b := h.float32s(nx + yt.Len())
+		x, y := b[:nx], b[nx:]
+		tensor.LoadHalf(x, xt)
+		f32(x, y, xt.Shape(), s)
+		tensor.StoreHalf(yt, y)
+		floatScratches.Put(h)
+	}
+	floatScratches.Put(s)
+}
+
+// floatAt returns element i of the floating-point tensor t, exactly.
+func floatAt(t *tensor.Tensor, i int) float64 {
+	switch t.DType() {
+	case tensor.Float32:
+		return float64(t.Float32s()[i])
+	case tensor.Float64:
+		return t.Float64s()[i]
+	case tensor.Float16:
+		return float64(tensor.Data[tensor.Float16Bits](t)[i].Float32())
+	case tensor.BFloat16:
+		return float64(tensor.Data[tensor.BFloat16Bits](t)[i].Float32())
+	}
+	return math.NaN()
 }

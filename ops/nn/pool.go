@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"math"
+	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/sinter-ml/sinter/internal/freelist"
@@ -18,8 +20,12 @@ type poolPlan struct {
 	g     *geom
 	out   tensor.Shape
 	inStr []int
-	taps  [][][]int // taps[axis][o]: valid input coordinates of window o (set by chunks)
-	incl  [][]int   // incl[axis][o]: taps inside the padded extent (set by chunks)
+	taps  [][][]int // taps[axis][o]: valid input coordinates of window o
+	incl  [][]int   // incl[axis][o]: taps inside the padded extent
+	// win is every window's taps for the general loops, or nil when
+	// too many (see windows); made at most once, on first use.
+	winOnce sync.Once
+	win     *poolChunk
 }
 
 func planPool(a *windowAttrs, xs tensor.Shape) (*poolPlan, error) {
@@ -49,10 +55,13 @@ func planPool(a *windowAttrs, xs tensor.Shape) (*poolPlan, error) {
 			return nil, err
 		}
 	}
+	p.buildTaps()
 	return p, nil
 }
 
-// buildTaps fills p.taps and p.incl, which only the general loops need.
+// buildTaps fills p.taps and p.incl, which only the general loops need
+// (small: a window's taps on each axis alone). A plan is complete when
+// made, so concurrent runs may share it.
 func (p *poolPlan) buildTaps() {
 	g := p.g
 	d := len(g.in)
@@ -80,6 +89,30 @@ func (p *poolPlan) buildTaps() {
 	}
 }
 
+// maxWindowEntries bounds the taps of a plan's window table (see
+// windows): 2 MiB.
+const maxWindowEntries = 1 << 18
+
+// windows returns a chunk of all output positions for the general loops,
+// or nil when it would hold more than maxWindowEntries taps. Made once per
+// plan (per input shape) when first needed, it saves finding every
+// window's taps again in every run; concurrent runs share it.
+func (p *poolPlan) windows() *poolChunk {
+	p.winOnce.Do(p.buildWindows)
+	return p.win
+}
+
+func (p *poolPlan) buildWindows() {
+	if n := prod(p.g.out) * prod(p.g.k); n == 0 || n > maxWindowEntries {
+		return
+	}
+	p.chunks(maxWindowEntries, func(ch *poolChunk) {
+		if ch.q0 == 0 && len(ch.starts)-1 == prod(p.g.out) {
+			p.win = &poolChunk{starts: slices.Clone(ch.starts), offs: slices.Clone(ch.offs), incl: slices.Clone(ch.incl)}
+		}
+	})
+}
+
 // poolChunk is a run of output positions q0… with, for each, the flat
 // in-plane offsets of its window's valid taps (offs[starts[i]:starts[i+1]])
 // and the count of taps inside the padded extent.
@@ -91,23 +124,24 @@ type poolChunk struct {
 }
 
 // chunks calls visit with consecutive runs of output positions covering all
-// of them, bounding the offset table's size.
-func (p *poolPlan) chunks(visit func(ch *poolChunk)) {
-	const maxEntries = 1 << 22
-	if p.taps == nil {
-		p.buildTaps()
-	}
+// of them, each run's table holding at most limit taps (or one window).
+// The tables live in scratch from chunkScratches, valid during visit.
+func (p *poolPlan) chunks(limit int, visit func(ch *poolChunk)) {
 	g := p.g
 	d := len(g.out)
 	O := prod(g.out)
-	oidx := make([]int, d)
-	ch := &poolChunk{}
-	var scratch []int
+	s := chunkScratches.Get()
+	if cap(s.oidx) < d {
+		s.oidx = make([]int, d)
+	}
+	oidx := s.oidx[:d]
+	clear(oidx)
+	ch := &s.ch
 	q := 0
 	for q < O {
 		ch.q0 = q
 		ch.starts, ch.offs, ch.incl = ch.starts[:0], ch.offs[:0], ch.incl[:0]
-		for q < O && (q == ch.q0 || len(ch.offs) < maxEntries) {
+		for q < O && (q == ch.q0 || len(ch.offs) < limit) {
 			ch.starts = append(ch.starts, len(ch.offs))
 			base := len(ch.offs)
 			ch.offs = append(ch.offs, 0)
@@ -116,13 +150,13 @@ func (p *poolPlan) chunks(visit func(ch *poolChunk)) {
 				list := p.taps[j][oidx[j]]
 				inc *= p.incl[j][oidx[j]]
 				cur := ch.offs[base:]
-				scratch = scratch[:0]
+				s.scratch = s.scratch[:0]
 				for _, e := range cur {
 					for _, t := range list {
-						scratch = append(scratch, e+t*p.inStr[j])
+						s.scratch = append(s.scratch, e+t*p.inStr[j])
 					}
 				}
-				ch.offs = append(ch.offs[:base], scratch...)
+				ch.offs = append(ch.offs[:base], s.scratch...)
 			}
 			ch.incl = append(ch.incl, inc)
 			q++
@@ -137,7 +171,20 @@ func (p *poolPlan) chunks(visit func(ch *poolChunk)) {
 		ch.starts = append(ch.starts, len(ch.offs))
 		visit(ch)
 	}
+	chunkScratches.Put(s)
 }
+
+// chunkScratch is the working storage of one chunks call.
+type chunkScratch struct {
+	ch            poolChunk
+	oidx, scratch []int
+}
+
+var chunkScratches freelist.List[chunkScratch]
+
+// maxChunkEntries bounds the taps of the tables chunks makes for runs
+// without a window table (see windows): 512 KiB.
+const maxChunkEntries = 1 << 16
 
 // ---- float32 2-D fast path ----
 
@@ -302,26 +349,25 @@ func bindMaxPool(n *ops.Node) (ops.Kernel, error) {
 			if wantIdx {
 				idx = out[1].Int64s()
 			}
-			var y *tensor.Tensor
 			switch x.DType() {
 			case tensor.Float32:
 				maxPool(p, x.Float32s(), out[0].Float32s(), idx, so == 1, float32(math.Inf(-1)))
-				return nil
 			case tensor.Float16, tensor.BFloat16:
-				yd := make([]float32, p.out.NumElements())
-				maxPool(p, asF32(x), yd, idx, so == 1, float32(math.Inf(-1)))
-				y = newFloat(x.DType(), p.out, yd)
+				s := floatScratches.Get()
+				b := s.float32s(x.Len() + out[0].Len())
+				xd, yd := b[:x.Len()], b[x.Len():]
+				tensor.LoadHalf(xd, x)
+				maxPool(p, xd, yd, idx, so == 1, float32(math.Inf(-1)))
+				tensor.StoreHalf(out[0], yd)
+				floatScratches.Put(s)
 			case tensor.Float64:
 				maxPool(p, x.Float64s(), out[0].Float64s(), idx, so == 1, math.Inf(-1))
-				return nil
 			case tensor.Int8:
 				maxPool(p, x.Int8s(), out[0].Int8s(), idx, so == 1, math.MinInt8)
-				return nil
 			case tensor.Uint8:
 				maxPool(p, x.Uint8s(), out[0].Uint8s(), idx, so == 1, 0)
-				return nil
 			}
-			return copyResult(out[0], y)
+			return nil
 		},
 	})
 }
@@ -334,7 +380,7 @@ func maxPool[T maxPoolElem](p *poolPlan, x, y []T, idx []int64, colMajor bool, l
 		return
 	}
 	d := len(p.g.in)
-	p.chunks(func(ch *poolChunk) {
+	visit := func(ch *poolChunk) {
 		cnt := len(ch.starts) - 1
 		for pl := 0; pl < planes; pl++ {
 			src := x[pl*I : (pl+1)*I]
@@ -354,16 +400,13 @@ func maxPool[T maxPoolElem](p *poolPlan, x, y []T, idx []int64, colMajor bool, l
 					}
 					flat := arg
 					if colMajor {
+						// The same position with the first axis fastest.
 						flat = 0
 						rem := arg
 						mul := 1
-						coords := make([]int, d)
 						for j := 0; j < d; j++ {
-							coords[j] = rem / p.inStr[j]
+							flat += rem / p.inStr[j] * mul
 							rem %= p.inStr[j]
-						}
-						for j := 0; j < d; j++ {
-							flat += coords[j] * mul
 							mul *= p.g.in[j]
 						}
 					}
@@ -371,7 +414,12 @@ func maxPool[T maxPoolElem](p *poolPlan, x, y []T, idx []int64, colMajor bool, l
 				}
 			}
 		}
-	})
+	}
+	if w := p.windows(); w != nil {
+		visit(w)
+	} else {
+		p.chunks(maxChunkEntries, visit)
+	}
 }
 
 // ---- AveragePool / LpPool ----
@@ -419,62 +467,97 @@ func bindAveragePool(n *ops.Node) (ops.Kernel, error) {
 				pool2D(pool, pc.p, pc.kg, x, out[0], avg)
 				return nil
 			}
-			if x.DType() == tensor.Float64 {
-				return copyResult(out[0], avgPool[float64](pc.p, x, includePad, 0))
-			}
-			return copyResult(out[0], avgPool[float32](pc.p, x, includePad, 0))
+			avgPoolFloat(pc.p, x, out[0], includePad, 0)
+			return nil
 		},
 	})
 }
 
-// avgPool averages each window (lp == 0) or computes its Lp norm.
+// avgPoolFloat runs avgPoolInto from x into y in x's dtype.
+func avgPoolFloat(p *poolPlan, x, y *tensor.Tensor, includePad bool, lp float64) {
+	eachFloat(x, y,
+		func(x, y []float32, _ tensor.Shape, _ *floatScratch) { avgPoolInto(p, x, y, includePad, lp) },
+		func(x, y []float64, _ tensor.Shape, _ *floatScratch) { avgPoolInto(p, x, y, includePad, lp) })
+}
+
+// avgPool averages each window (lp == 0) or computes its Lp norm, into a
+// new tensor.
 func avgPool[T ops.Float](p *poolPlan, xt *tensor.Tensor, includePad bool, lp float64) *tensor.Tensor {
-	x := asFloat[T](xt)
 	y := make([]T, p.out.NumElements())
+	avgPoolInto(p, asFloat[T](xt), y, includePad, lp)
+	return newFloat(xt.DType(), p.out, y)
+}
+
+// avgPoolInto averages each window of x into y (lp == 0) or computes its
+// Lp norm. A window's taps are summed in T in row-major order, the last
+// axis fastest.
+func avgPoolInto[T ops.Float](p *poolPlan, x, y []T, includePad bool, lp float64) {
 	I := prod(p.g.in)
 	O := prod(p.g.out)
 	planes := p.n * p.c
-	if O > 0 && planes > 0 {
-		p.chunks(func(ch *poolChunk) {
-			cnt := len(ch.starts) - 1
-			for pl := 0; pl < planes; pl++ {
-				src := x[pl*I : (pl+1)*I]
-				dst := y[pl*O+ch.q0 : pl*O+ch.q0+cnt]
-				for i := range dst {
-					win := ch.offs[ch.starts[i]:ch.starts[i+1]]
-					var s T
-					switch lp {
-					case 0:
-						for _, off := range win {
-							s += src[off]
-						}
-						div := len(win)
-						if includePad {
-							div = ch.incl[i]
-						}
-						dst[i] = s / T(div)
-					case 1:
-						for _, off := range win {
-							s += T(math.Abs(float64(src[off])))
-						}
-						dst[i] = s
-					case 2:
-						for _, off := range win {
-							v := src[off]
-							s += v * v
-						}
-						dst[i] = T(math.Sqrt(float64(s)))
-					default:
-						for _, off := range win {
-							s += T(math.Pow(math.Abs(float64(src[off])), lp))
-						}
-						dst[i] = T(math.Pow(float64(s), 1/lp))
-					}
-				}
-			}
-		})
+	if O == 0 || planes == 0 {
+		return
 	}
-	return newFloat(xt.DType(), p.out, y)
+	visit := func(ch *poolChunk) {
+		cnt := len(ch.starts) - 1
+		for pl := 0; pl < planes; pl++ {
+			src := x[pl*I : (pl+1)*I]
+			dst := y[pl*O+ch.q0 : pl*O+ch.q0+cnt]
+			for i := range dst {
+				win := ch.offs[ch.starts[i]:ch.starts[i+1]]
+				dst[i] = windowValue(windowSum(src, win, lp), len(win), ch.incl[i], includePad, lp)
+			}
+		}
+	}
+	if w := p.windows(); w != nil {
+		visit(w)
+	} else {
+		p.chunks(maxChunkEntries, visit)
+	}
+}
+
+// windowSum sums the taps src[off], off in win, in order: the values
+// (lp 0), their magnitudes (lp 1), squares (lp 2) or magnitudes to the
+// power lp.
+func windowSum[T ops.Float](src []T, win []int, lp float64) T {
+	var sum T
+	switch lp {
+	case 0:
+		for _, off := range win {
+			sum += src[off]
+		}
+	case 1:
+		for _, off := range win {
+			sum += T(math.Abs(float64(src[off])))
+		}
+	case 2:
+		for _, off := range win {
+			v := src[off]
+			sum += v * v
+		}
+	default:
+		for _, off := range win {
+			sum += T(math.Pow(math.Abs(float64(src[off])), lp))
+		}
+	}
+	return sum
+}
+
+// windowValue is the output of a window of cnt taps (inc inside the padded
+// extent) whose windowSum is sum.
+func windowValue[T ops.Float](sum T, cnt, inc int, includePad bool, lp float64) T {
+	switch lp {
+	case 0:
+		if includePad {
+			cnt = inc
+		}
+		return sum / T(cnt)
+	case 1:
+		return sum
+	case 2:
+		return T(math.Sqrt(float64(sum)))
+	}
+	return T(math.Pow(float64(sum), 1/lp))
 }
 
 // lpAttr reads LpPool's / GlobalLpPool's p: a float in version 1, an int after.
@@ -516,23 +599,31 @@ func bindLpPool(n *ops.Node) (ops.Kernel, error) {
 		}
 		a.ceilMode = cm != 0
 	}
-	return func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
-		if len(in) < 1 {
-			return nil, fmt.Errorf("LpPool needs input X")
-		}
-		if err := needFloat("X", in[0]); err != nil {
-			return nil, err
-		}
-		x := in[0]
-		p, err := planPool(a, x.Shape())
-		if err != nil {
-			return nil, err
-		}
-		if x.DType() == tensor.Float64 {
-			return []*tensor.Tensor{avgPool[float64](p, x, false, lp)}, nil
-		}
-		return []*tensor.Tensor{avgPool[float32](p, x, false, lp)}, nil
-	}, nil
+	cache := &poolCache{a: a}
+	return n.Plan(&ops.Planned{
+		Infer: func(in []*tensor.Tensor, out []ops.OutSpec) error {
+			if len(in) < 1 {
+				return fmt.Errorf("LpPool needs input X")
+			}
+			if err := needFloat("X", in[0]); err != nil {
+				return err
+			}
+			pc, err := cache.plan(in[0].Shape())
+			if err != nil {
+				return err
+			}
+			out[0].DType, out[0].Shape = in[0].DType(), append(out[0].Shape[:0], pc.p.out...)
+			return nil
+		},
+		Run: func(in, out []*tensor.Tensor) error {
+			pc, err := cache.plan(in[0].Shape())
+			if err != nil {
+				return err
+			}
+			avgPoolFloat(pc.p, in[0], out[0], false, lp)
+			return nil
+		},
+	})
 }
 
 // ---- Global pools ----
@@ -581,10 +672,10 @@ func bindGlobalPool(kind globalKind) ops.BindFunc {
 					globalPool32(pool, x, kind, out[0])
 					return nil
 				}
-				if x.DType() == tensor.Float64 {
-					return copyResult(out[0], globalPool[float64](x, kind, lp))
-				}
-				return copyResult(out[0], globalPool[float32](x, kind, lp))
+				eachFloat(x, out[0],
+					func(x, y []float32, xs tensor.Shape, _ *floatScratch) { globalPoolInto(x, y, prod(xs[2:]), kind, lp) },
+					func(x, y []float64, xs tensor.Shape, _ *floatScratch) { globalPoolInto(x, y, prod(xs[2:]), kind, lp) })
+				return nil
 			},
 		})
 	}
@@ -618,11 +709,13 @@ func globalPool32(pool *parallel.Pool, xt *tensor.Tensor, kind globalKind, y *te
 
 func globalPool[T ops.Float](xt *tensor.Tensor, kind globalKind, lp float64) *tensor.Tensor {
 	xs := xt.Shape()
-	out := globalShape(xs)
-	planes := xs[0] * xs[1]
-	I := prod(xs[2:])
-	x := asFloat[T](xt)
-	y := make([]T, planes)
+	y := make([]T, xs[0]*xs[1])
+	globalPoolInto(asFloat[T](xt), y, prod(xs[2:]), kind, lp)
+	return newFloat(xt.DType(), globalShape(xs), y)
+}
+
+// globalPoolInto reduces each plane of I elements of x to one element of y.
+func globalPoolInto[T ops.Float](x, y []T, I int, kind globalKind, lp float64) {
 	for pl := range y {
 		src := x[pl*I : (pl+1)*I]
 		switch kind {
@@ -648,7 +741,6 @@ func globalPool[T ops.Float](xt *tensor.Tensor, kind globalKind, lp float64) *te
 			y[pl] = T(math.Pow(s, 1/lp))
 		}
 	}
-	return newFloat(xt.DType(), out, y)
 }
 
 // ---- MaxUnpool ----
