@@ -58,9 +58,10 @@ type Outcome struct {
 // Future is the pending result of Enqueue. Its methods are safe for
 // concurrent use.
 type Future struct {
-	done chan struct{}
-	res  Result
-	err  error
+	done   chan struct{}
+	res    Result
+	err    error
+	reqErr requestError // err's storage when the request failed
 	call
 }
 
@@ -201,7 +202,7 @@ func (e *Engine) start(ctx context.Context, f *Future, inputs []*tensor.Tensor, 
 	c.req.Deadline = deadline
 	c.req.Inputs = inputs
 	if err := ctx.Err(); err != nil {
-		e.finish(f, Result{}, fmt.Errorf("runtime: request %s: %w", c.id, err))
+		e.failRequest(f, err)
 		return f
 	}
 
@@ -249,7 +250,7 @@ func (e *Engine) start(ctx context.Context, f *Future, inputs []*tensor.Tensor, 
 			err = ErrShuttingDown
 		}
 		e.leave(f)
-		e.finish(f, Result{}, fmt.Errorf("runtime: request %s: %w", c.id, err))
+		e.failRequest(f, err)
 	}
 	return f
 }
@@ -261,10 +262,10 @@ func (e *Engine) watch(ctx context.Context, f *Future) {
 	stop := context.AfterFunc(ctx, func() {
 		if e.batcher.Cancel(&c.req) {
 			e.leave(f)
-			e.finish(f, Result{}, fmt.Errorf("runtime: request %s: %w", c.id, ctx.Err()))
+			e.failRequest(f, ctx.Err())
 			return
 		}
-		e.finish(f, Result{}, fmt.Errorf("runtime: request %s: %w", c.id, ctx.Err()))
+		e.failRequest(f, ctx.Err())
 	})
 	c.stop.Store(&stop)
 }
@@ -334,6 +335,39 @@ func (e *Engine) settle(f *Future, res Result, err error) bool {
 	return true
 }
 
+// requestError is a request's failure: "runtime: request ID: cause",
+// errors.Is-able to cause. A Future holds its own, so failing a request
+// allocates nothing: a burst of queued deadlines expiring on the batcher's
+// clock makes no garbage, and so no GC work that would delay the next.
+type requestError struct {
+	id    string
+	cause error
+}
+
+func (r *requestError) Error() string { return "runtime: request " + r.id + ": " + r.cause.Error() }
+func (r *requestError) Unwrap() error { return r.cause }
+
+// settleFailed is settle with the outcome "request failed with cause". The
+// Future's requestError is written only after winning the outcome, so
+// racing failures (a deadline and a cancellation) never share it.
+func (e *Engine) settleFailed(f *Future, cause error) bool {
+	if !e.settle(f, Result{}, nil) {
+		return false
+	}
+	f.reqErr = requestError{id: f.id, cause: cause}
+	f.err = &f.reqErr
+	return true
+}
+
+// failRequest is finish for a failed request (see settleFailed).
+func (e *Engine) failRequest(f *Future, cause error) {
+	if !e.settleFailed(f, cause) {
+		return
+	}
+	e.rec.done(f.submitted, Metadata{}, f.err)
+	close(f.done)
+}
+
 // finishAll is finish for the requests of one batch: outcomes are settled,
 // recorded under one metrics lock, and only then announced.
 func (e *Engine) finishAll(fs []*Future) {
@@ -350,7 +384,7 @@ func (e *Engine) dropped(r *batch.Request, err error) {
 		err = ErrShuttingDown
 	}
 	e.leave(f)
-	e.finish(f, Result{}, fmt.Errorf("runtime: request %s: %w", f.id, err))
+	e.failRequest(f, err)
 }
 
 // process is the batcher's callback.
@@ -420,7 +454,7 @@ func (e *Engine) execute(fs []*Future) {
 	if m == nil {
 		for _, f := range fs {
 			e.leave(f)
-			e.finish(f, Result{}, fmt.Errorf("runtime: request %s: %w", f.id, ErrNoModel))
+			e.failRequest(f, ErrNoModel)
 		}
 		return
 	}
@@ -485,7 +519,7 @@ func (e *Engine) execute(fs []*Future) {
 		e.leave(f)
 		var ok bool
 		if errs[i] != nil {
-			ok = e.settle(f, Result{}, fmt.Errorf("runtime: request %s: %w", f.id, errs[i]))
+			ok = e.settleFailed(f, errs[i])
 		} else {
 			ok = e.settle(f, Result{Outputs: outs[i], names: m.names, Metadata: md}, nil)
 		}
