@@ -2,9 +2,9 @@ package runtime_test
 
 import (
 	"path/filepath"
-	goruntime "runtime"
 	"testing"
 
+	"github.com/sinter-ml/sinter/internal/allocs"
 	"github.com/sinter-ml/sinter/runtime"
 	"github.com/sinter-ml/sinter/tensor"
 )
@@ -51,36 +51,10 @@ func TestSteadyStateRunAllocatesNothing(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if n := mallocs(t, 50, func() error { return s.RunInto(inputs, outs) }); n > 1 {
+			if n := allocs.InRuns(t, 50, func() error { return s.RunInto(inputs, outs) }); n > 1 {
 				t.Errorf("%s, %d threads: %d allocations in 50 steady-state runs, want 0", name, threads, n)
 			}
 			s.Close()
 		}
 	}
-}
-
-// mallocs counts the heap allocations of runs calls of f, as the fewest of
-// three tries. Unlike testing.AllocsPerRun it keeps GOMAXPROCS as it is
-// (AllocsPerRun sets it to 1, which hides allocations that happen only
-// when a run's goroutines move between processors) and it reports a total,
-// not a truncated average. Taking the fewest of three tries, and callers
-// allowing one allocation, discounts the Go runtime's own bookkeeping (it
-// allocates a few objects now and then, e.g. starting an OS thread after a
-// garbage collection on a busy machine); an allocation the runs make
-// themselves shows in every try.
-func mallocs(t *testing.T, runs int, f func() error) uint64 {
-	t.Helper()
-	best := ^uint64(0)
-	for range 3 {
-		var before, after goruntime.MemStats
-		goruntime.ReadMemStats(&before)
-		for range runs {
-			if err := f(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		goruntime.ReadMemStats(&after)
-		best = min(best, after.Mallocs-before.Mallocs)
-	}
-	return best
 }

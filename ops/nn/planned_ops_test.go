@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	goruntime "runtime"
 	"sync"
 	"testing"
 
+	"github.com/sinter-ml/sinter/internal/allocs"
 	"github.com/sinter-ml/sinter/ir"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
@@ -599,30 +599,6 @@ func TestPlannedMatchesFormer(t *testing.T) {
 	}
 }
 
-// plnMallocs counts the heap allocations of runs calls of f, the fewest
-// of three tries. Unlike testing.AllocsPerRun it leaves GOMAXPROCS alone,
-// so it also sees what allocates only when goroutines move between
-// processors. The runtime now and then allocates for itself during a count
-// (ReadMemStats stops the world, and restarting it may start an OS thread:
-// six allocations), so one clean try of three shows that f does not; an
-// allocation of f's own shows in every try.
-func plnMallocs(t *testing.T, runs int, f func() error) uint64 {
-	t.Helper()
-	var fewest uint64 = math.MaxUint64
-	for range 3 {
-		var before, after goruntime.MemStats
-		goruntime.ReadMemStats(&before)
-		for range runs {
-			if err := f(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		goruntime.ReadMemStats(&after)
-		fewest = min(fewest, after.Mallocs-before.Mallocs)
-	}
-	return fewest
-}
-
 // TestPlannedSteadyStateAllocatesNothing runs Infer and Run on the shapes
 // of the previous run and counts allocations.
 func TestPlannedSteadyStateAllocatesNothing(t *testing.T) {
@@ -640,7 +616,7 @@ func TestPlannedSteadyStateAllocatesNothing(t *testing.T) {
 				t.Fatalf("%v: %v", c, err)
 			}
 		}
-		if n := plnMallocs(t, 20, func() error { return r.run(p, c.in, c.nOut, false) }); n != 0 {
+		if n := allocs.InRuns(t, 20, func() error { return r.run(p, c.in, c.nOut, false) }); n != 0 {
 			t.Errorf("%v: %d allocations in 20 steady-state runs, want 0", c, n)
 		}
 	}

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
-	goruntime "runtime"
 	"sync"
 	"testing"
 
+	"github.com/sinter-ml/sinter/internal/allocs"
 	"github.com/sinter-ml/sinter/ir"
 	"github.com/sinter-ml/sinter/ops"
 	"github.com/sinter-ml/sinter/tensor"
@@ -295,30 +295,6 @@ func specSteadyCases(s int) []*specCase {
 	}
 }
 
-// specMallocs counts the heap allocations of runs calls of f, the fewest of
-// three tries: the runtime itself allocates now and then (starting an OS
-// thread after a collection, say), which a kernel that allocates per run
-// cannot hide in every try. Unlike testing.AllocsPerRun it leaves
-// GOMAXPROCS alone, so it also sees what allocates only when goroutines
-// move between processors.
-func specMallocs(t *testing.T, runs int, f func() error) uint64 {
-	t.Helper()
-	best := uint64(math.MaxUint64)
-	for range 3 {
-		var before, after goruntime.MemStats
-		goruntime.GC()
-		goruntime.ReadMemStats(&before)
-		for range runs {
-			if err := f(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		goruntime.ReadMemStats(&after)
-		best = min(best, after.Mallocs-before.Mallocs)
-	}
-	return best
-}
-
 // TestSpectralPlannedSteadyStateAllocatesNothing runs Infer and Run again
 // on the shapes of the previous run and counts allocations.
 func TestSpectralPlannedSteadyStateAllocatesNothing(t *testing.T) {
@@ -335,7 +311,7 @@ func TestSpectralPlannedSteadyStateAllocatesNothing(t *testing.T) {
 		}
 		// One allocation in total is tolerated: the Go runtime very rarely
 		// allocates for its own bookkeeping during a loop.
-		if n := specMallocs(t, 20, func() error { return r.run(p, c.in, false) }); n > 1 {
+		if n := allocs.InRuns(t, 20, func() error { return r.run(p, c.in, false) }); n > 1 {
 			t.Errorf("%v: %d allocations in 20 steady-state runs, want 0", c, n)
 		}
 	}
