@@ -225,3 +225,48 @@ func TestSplitRows(t *testing.T) {
 		t.Error("scalar split accepted")
 	}
 }
+
+// TestStoreFloat64 checks the in-place stores against FromFloat64 and
+// ToFloat64 on values that round, saturate and are NaN, for every dtype.
+func TestStoreFloat64(t *testing.T) {
+	vals := []float64{-1e20, -129.5, -2.5, -0.5, 0, 0.5, 1.5, 2.4, 255.5, 1e20, math.NaN(), math.Inf(1)}
+	for _, dt := range []DType{Float32, Float64, Float16, BFloat16, Bool, Int8, Int16, Int32, Int64, Uint8, Uint16, Uint32, Uint64} {
+		want, err := FromFloat64(dt, Shape{len(vals)}, vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := New(dt, len(vals))
+		if err := StoreFloat64(got, vals); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range vals {
+			b := make([]byte, dt.Size())
+			if err := PutFloat64(b, dt, v); err != nil {
+				t.Fatal(err)
+			}
+			w := want.Bytes()[i*dt.Size() : (i+1)*dt.Size()]
+			if string(b) != string(w) || string(got.Bytes()[i*dt.Size():(i+1)*dt.Size()]) != string(w) {
+				t.Fatalf("%v: element %d (%v) stored differently", dt, i, v)
+			}
+			a, err := ToFloat64(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if x := Float64At(want, i); math.Float64bits(x) != math.Float64bits(a[i]) {
+				t.Fatalf("%v: Float64At(%d) = %v, ToFloat64 %v", dt, i, x, a[i])
+			}
+		}
+	}
+	if err := StoreFloat64(New(Float32, 1), []float64{1, 2}); err == nil {
+		t.Error("two values stored into one element")
+	}
+	if err := PutFloat64(make([]byte, 2), Float32, 1); err == nil {
+		t.Error("a float32 put into 2 bytes")
+	}
+	if n := testing.AllocsPerRun(10, func() {
+		var buf [8]byte // a stack buffer must stay on the stack
+		_ = PutFloat64(buf[:4], Int32, 7.5)
+	}); n != 0 {
+		t.Errorf("PutFloat64 allocates %v times", n)
+	}
+}

@@ -333,7 +333,9 @@ func (c *resizeConfig) gather(x, out *tensor.Tensor, e *resizeEntry) error {
 	var fillBuf [8]byte
 	fill := fillBuf[:size]
 	if e.anyOOB && dt != tensor.String {
-		elemBytes(fill, dt, c.extrapolation)
+		if err := tensor.PutFloat64(fill, dt, c.extrapolation); err != nil {
+			return err
+		}
 	}
 	n := outShape.NumElements()
 	var src, dst []byte
@@ -408,7 +410,9 @@ func (c *resizeConfig) interpolate(x, out *tensor.Tensor, e *resizeEntry) error 
 	// data is the current values, in one half of the scratch; each pass
 	// writes the other half and the halves swap.
 	data, other := sc.buf[:x.Len():most], sc.buf[most:2*most:2*most]
-	loadFloat64(data, x)
+	if err := tensor.LoadFloat64(data, x); err != nil {
+		return err
+	}
 	for _, a := range order {
 		p := plans[a]
 		outer, inner := 1, 1
@@ -462,8 +466,7 @@ func (c *resizeConfig) interpolate(x, out *tensor.Tensor, e *resizeEntry) error 
 			}
 		}
 	}
-	storeFloat64(out, data)
-	return nil
+	return tensor.StoreFloat64(out, data)
 }
 
 // readSampling reads the attributes Resize-11 and later share: nearest_mode,

@@ -1,7 +1,6 @@
 package image
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -269,7 +268,7 @@ func (r *resizeOp) resolve(x, roiT, scalesT, sizesT *tensor.Tensor, g *geometry)
 			return fmt.Errorf("scales has %d entries for %d axes", n, len(axes))
 		}
 		for i, a := range axes {
-			s := floatAt(scalesT, i)
+			s := tensor.Float64At(scalesT, i)
 			if !(s > 0) || math.IsInf(s, 0) {
 				return fmt.Errorf("scale %v must be positive and finite", s)
 			}
@@ -305,7 +304,7 @@ func (r *resizeOp) resolve(x, roiT, scalesT, sizesT *tensor.Tensor, g *geometry)
 			return fmt.Errorf("roi has %d entries, want %d", n, 2*len(axes))
 		}
 		for i, a := range axes {
-			roi[a], roi[rank+a] = floatAt(roiT, i), floatAt(roiT, len(axes)+i)
+			roi[a], roi[rank+a] = tensor.Float64At(roiT, i), tensor.Float64At(roiT, len(axes)+i)
 		}
 	}
 	if outShape.NumElements() > 0 && c.mode != modeNearest && (!x.DType().IsNumeric() || x.DType() == tensor.Bool) {
@@ -422,223 +421,12 @@ func stridesInto(dst []int, shape tensor.Shape) []int {
 	return dst
 }
 
-// floatAt reads element i of a numeric or bool tensor as float64,
-// converting as tensor.ToFloat64 does but without copying the tensor.
-// It panics on other types; callers check.
-func floatAt(t *tensor.Tensor, i int) float64 {
-	switch t.DType() {
-	case tensor.Float32:
-		return float64(t.Float32s()[i])
-	case tensor.Float64:
-		return t.Float64s()[i]
-	case tensor.Float16:
-		return float64(tensor.Data[tensor.Float16Bits](t)[i].Float32())
-	case tensor.BFloat16:
-		return float64(tensor.Data[tensor.BFloat16Bits](t)[i].Float32())
-	case tensor.Int8:
-		return float64(tensor.Data[int8](t)[i])
-	case tensor.Int16:
-		return float64(tensor.Data[int16](t)[i])
-	case tensor.Int32:
-		return float64(tensor.Data[int32](t)[i])
-	case tensor.Int64:
-		return float64(tensor.Data[int64](t)[i])
-	case tensor.Uint8:
-		return float64(tensor.Data[uint8](t)[i])
-	case tensor.Uint16:
-		return float64(tensor.Data[uint16](t)[i])
-	case tensor.Uint32:
-		return float64(tensor.Data[uint32](t)[i])
-	case tensor.Uint64:
-		return float64(tensor.Data[uint64](t)[i])
-	case tensor.Bool:
-		if t.Bools()[i] {
-			return 1
-		}
-		return 0
-	}
-	panic("image: floatAt of a " + t.DType().String() + " tensor")
-}
-
 // intAt reads element i of an int32 or int64 tensor.
 func intAt(t *tensor.Tensor, i int) int64 {
 	if t.DType() == tensor.Int32 {
 		return int64(t.Int32s()[i])
 	}
 	return t.Int64s()[i]
-}
-
-// loadFloat64 converts every element of the numeric tensor t into dst
-// (len(dst) == t.Len()) exactly as tensor.ToFloat64 does, into storage
-// the caller reuses.
-func loadFloat64(dst []float64, t *tensor.Tensor) {
-	switch t.DType() {
-	case tensor.Float32:
-		widen(dst, t.Float32s())
-	case tensor.Float64:
-		copy(dst, t.Float64s())
-	case tensor.Float16:
-		for i, v := range tensor.Data[tensor.Float16Bits](t) {
-			dst[i] = float64(v.Float32())
-		}
-	case tensor.BFloat16:
-		for i, v := range tensor.Data[tensor.BFloat16Bits](t) {
-			dst[i] = float64(v.Float32())
-		}
-	case tensor.Int8:
-		widen(dst, tensor.Data[int8](t))
-	case tensor.Int16:
-		widen(dst, tensor.Data[int16](t))
-	case tensor.Int32:
-		widen(dst, tensor.Data[int32](t))
-	case tensor.Int64:
-		widen(dst, tensor.Data[int64](t))
-	case tensor.Uint8:
-		widen(dst, tensor.Data[uint8](t))
-	case tensor.Uint16:
-		widen(dst, tensor.Data[uint16](t))
-	case tensor.Uint32:
-		widen(dst, tensor.Data[uint32](t))
-	case tensor.Uint64:
-		widen(dst, tensor.Data[uint64](t))
-	case tensor.Bool:
-		for i, v := range t.Bools() {
-			dst[i] = 0
-			if v {
-				dst[i] = 1
-			}
-		}
-	default:
-		panic("image: loadFloat64 of a " + t.DType().String() + " tensor")
-	}
-}
-
-func widen[T ~float32 | ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](dst []float64, src []T) {
-	for i, v := range src {
-		dst[i] = float64(v)
-	}
-}
-
-// storeFloat64 writes vals into the numeric tensor t (len(vals) ==
-// t.Len()) converting exactly as tensor.FromFloat64 does: floats round to
-// nearest, integers round half to even and saturate (NaN becomes 0), bool
-// is v != 0.
-func storeFloat64(t *tensor.Tensor, vals []float64) {
-	switch t.DType() {
-	case tensor.Float32:
-		d := t.Float32s()
-		for i, v := range vals {
-			d[i] = float32(v)
-		}
-	case tensor.Float64:
-		copy(t.Float64s(), vals)
-	case tensor.Float16:
-		d := tensor.Data[tensor.Float16Bits](t)
-		for i, v := range vals {
-			d[i] = tensor.ToFloat16(float32(v))
-		}
-	case tensor.BFloat16:
-		d := tensor.Data[tensor.BFloat16Bits](t)
-		for i, v := range vals {
-			d[i] = tensor.ToBFloat16(float32(v))
-		}
-	case tensor.Bool:
-		d := t.Bools()
-		for i, v := range vals {
-			d[i] = v != 0
-		}
-	case tensor.Int8:
-		narrow(tensor.Data[int8](t), vals, math.MinInt8, math.MaxInt8)
-	case tensor.Int16:
-		narrow(tensor.Data[int16](t), vals, math.MinInt16, math.MaxInt16)
-	case tensor.Int32:
-		narrow(tensor.Data[int32](t), vals, math.MinInt32, math.MaxInt32)
-	case tensor.Int64:
-		narrow(tensor.Data[int64](t), vals, math.MinInt64, math.MaxInt64)
-	case tensor.Uint8:
-		narrow(tensor.Data[uint8](t), vals, 0, math.MaxUint8)
-	case tensor.Uint16:
-		narrow(tensor.Data[uint16](t), vals, 0, math.MaxUint16)
-	case tensor.Uint32:
-		narrow(tensor.Data[uint32](t), vals, 0, math.MaxUint32)
-	case tensor.Uint64:
-		narrow(tensor.Data[uint64](t), vals, 0, math.MaxUint64)
-	default:
-		panic("image: storeFloat64 into a " + t.DType().String() + " tensor")
-	}
-}
-
-// elemBytes stores v as one little-endian element of dt in b (len(b) ==
-// dt.Size()), converting as storeFloat64 does: the extrapolation value
-// that nearest resizing copies into positions outside the input.
-func elemBytes(b []byte, dt tensor.DType, v float64) {
-	le := binary.LittleEndian
-	one := [1]float64{v}
-	switch dt {
-	case tensor.Float32:
-		le.PutUint32(b, math.Float32bits(float32(v)))
-	case tensor.Float64:
-		le.PutUint64(b, math.Float64bits(v))
-	case tensor.Float16:
-		le.PutUint16(b, uint16(tensor.ToFloat16(float32(v))))
-	case tensor.BFloat16:
-		le.PutUint16(b, uint16(tensor.ToBFloat16(float32(v))))
-	case tensor.Bool:
-		b[0] = 0
-		if v != 0 {
-			b[0] = 1
-		}
-	case tensor.Int8:
-		var d [1]int8
-		narrow(d[:], one[:], math.MinInt8, math.MaxInt8)
-		b[0] = byte(d[0])
-	case tensor.Uint8:
-		narrow(b[:1], one[:], 0, math.MaxUint8)
-	case tensor.Int16:
-		var d [1]int16
-		narrow(d[:], one[:], math.MinInt16, math.MaxInt16)
-		le.PutUint16(b, uint16(d[0]))
-	case tensor.Uint16:
-		var d [1]uint16
-		narrow(d[:], one[:], 0, math.MaxUint16)
-		le.PutUint16(b, d[0])
-	case tensor.Int32:
-		var d [1]int32
-		narrow(d[:], one[:], math.MinInt32, math.MaxInt32)
-		le.PutUint32(b, uint32(d[0]))
-	case tensor.Uint32:
-		var d [1]uint32
-		narrow(d[:], one[:], 0, math.MaxUint32)
-		le.PutUint32(b, d[0])
-	case tensor.Int64:
-		var d [1]int64
-		narrow(d[:], one[:], math.MinInt64, math.MaxInt64)
-		le.PutUint64(b, uint64(d[0]))
-	case tensor.Uint64:
-		var d [1]uint64
-		narrow(d[:], one[:], 0, math.MaxUint64)
-		le.PutUint64(b, d[0])
-	default:
-		panic("image: elemBytes of a " + dt.String() + " element")
-	}
-}
-
-// narrow is tensor.FromFloat64's integer conversion.
-func narrow[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](dst []T, vals []float64, lo, hi T) {
-	flo, fhi := float64(lo), float64(hi)
-	for i, v := range vals {
-		v = math.RoundToEven(v)
-		switch {
-		case v != v:
-			dst[i] = 0
-		case v <= flo:
-			dst[i] = lo
-		case v >= fhi:
-			dst[i] = hi
-		default:
-			dst[i] = T(v)
-		}
-	}
 }
 
 // float64Scratch is float64 working memory for the interpolation passes,

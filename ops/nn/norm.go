@@ -347,8 +347,8 @@ func instanceNorm[T ops.Float](x, y []T, xs tensor.Shape, st, bt *tensor.Tensor,
 			base := (n*C + c) * S
 			seg := x[base : base+S]
 			mean, vr := meanVar(seg)
-			k := float64(T(floatAt(st, c))) / math.Sqrt(vr+eps)
-			b := float64(T(floatAt(bt, c))) - mean*k
+			k := float64(T(tensor.Float64At(st, c))) / math.Sqrt(vr+eps)
+			b := float64(T(tensor.Float64At(bt, c))) - mean*k
 			out := y[base : base+S]
 			for i, v := range seg {
 				out[i] = T(float64(v)*k + b)
@@ -793,19 +793,4 @@ func eachFloat(xt, yt *tensor.Tensor,
 		floatScratches.Put(h)
 	}
 	floatScratches.Put(s)
-}
-
-// floatAt returns element i of the floating-point tensor t, exactly.
-func floatAt(t *tensor.Tensor, i int) float64 {
-	switch t.DType() {
-	case tensor.Float32:
-		return float64(t.Float32s()[i])
-	case tensor.Float64:
-		return t.Float64s()[i]
-	case tensor.Float16:
-		return float64(tensor.Data[tensor.Float16Bits](t)[i].Float32())
-	case tensor.BFloat16:
-		return float64(tensor.Data[tensor.BFloat16Bits](t)[i].Float32())
-	}
-	return math.NaN()
 }
